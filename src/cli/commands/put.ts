@@ -1,0 +1,71 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Io } from '../io.js';
+import type { TransferFlags } from '../options.js';
+import { LocalError, UsageError } from '../exit-codes.js';
+import { checkRemoteName, parseTarget } from '../target.js';
+import { withSession } from '../session.js';
+import { createProgress } from '../progress.js';
+
+const READ_CHUNK = 1024 * 1024;
+
+/** tftp put <host|url> <local> [remote] */
+export async function put(io: Io, targetArg: string, local: string, remoteArg: string | undefined, opts: TransferFlags): Promise<void> {
+  const target = parseTarget(targetArg);
+  const fromStdin = local === '-';
+  let remote = remoteArg;
+  if (target.isUrl) {
+    if (remoteArg !== undefined) throw new UsageError('too many arguments: the URL already names the remote file');
+    remote = target.path;
+    // A URL ending in / names a folder: the file keeps its local name there.
+    if (remote === undefined || remote.endsWith('/')) remote = fromStdin ? undefined : (remote ?? '') + basename(local);
+  }
+  remote ??= fromStdin ? undefined : basename(local);
+  if (!remote) throw new UsageError('uploading stdin needs a remote file name');
+  checkRemoteName(remote, 'remote path');
+  if (opts.ascii && (opts.rest !== undefined || opts.continue)) {
+    throw new UsageError('--rest and --continue need a binary transfer (ASCII offsets differ between client and server)');
+  }
+  if (fromStdin && (opts.rest !== undefined || opts.continue)) throw new UsageError('--rest and --continue need a local file, not stdin');
+
+  let localSize = 0;
+  if (!fromStdin) {
+    const s = await stat(local);
+    if (s.isDirectory()) throw new LocalError(`${local}: is a directory`);
+    localSize = s.size;
+  }
+  const remotePath = remote;
+
+  await withSession(io, target, opts, async (client) => {
+    await client.type('I');
+    let offset = opts.rest ?? 0;
+    if (opts.continue) {
+      offset = (await client.size(remotePath)) ?? 0;
+      if (offset === localSize) {
+        if (!opts.quiet) io.stderr.write(`${remotePath} is already complete on the server (${offset} bytes)\n`);
+        return;
+      }
+      if (offset > localSize) throw new LocalError(`the remote ${remotePath} (${offset} bytes) is larger than ${local} (${localSize} bytes): not resuming`);
+    }
+    if (offset > localSize) throw new LocalError(`${local} has ${localSize} bytes, fewer than the --rest offset ${offset}`);
+    if (opts.ascii) await client.type('A');
+
+    const source: Readable = fromStdin ? io.stdin : createReadStream(local, { start: offset, highWaterMark: READ_CHUNK });
+    const progress = await createProgress(io, { name: remotePath, verb: 'uploaded', quiet: !!opts.quiet, bar: opts.progress });
+    try {
+      await client.store(`STOR ${remotePath}`, source, {
+        rest: opts.rest !== undefined || offset > 0 ? offset : undefined,
+        onStart: () => progress.start(fromStdin ? undefined : localSize, offset),
+        onBytes: (n) => progress.add(n),
+        signal: io.signal,
+      });
+    } catch (err) {
+      progress.finish(false);
+      if (!fromStdin) source.destroy();
+      throw err;
+    }
+    progress.finish(true);
+  });
+}

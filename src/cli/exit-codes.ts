@@ -1,0 +1,63 @@
+import { FtpError, type FtpErrorKind } from '../protocol/errors.js';
+
+export const EXIT = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  connect: 3,
+  login: 4,
+  remote: 5,
+  transfer: 6,
+  local: 7,
+  protocol: 8,
+  interrupted: 130,
+} as const;
+
+/** Shown by --help and documented in docs/cli.md. */
+export const EXIT_CODES_HELP = `Exit codes:
+  0    success
+  1    internal error
+  2    usage error (bad option, argument or path)
+  3    cannot connect (DNS, refused, connect timeout, server unavailable)
+  4    login rejected
+  5    remote refused the operation (550 and other 5xx)
+  6    transfer failed or incomplete (connection lost, 426/451, timeout, short file)
+  7    local file error (missing, unwritable, disk full)
+  8    protocol error (malformed reply)
+  130  interrupted (Ctrl-C)`;
+
+/** A mistake in how the command was called. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** A problem with a local file, found by us rather than by the OS. */
+export class LocalError extends Error {
+  override name = 'LocalError';
+}
+
+const BY_KIND: Record<FtpErrorKind, number> = {
+  connect: EXIT.connect,
+  login: EXIT.login,
+  permanent: EXIT.remote,
+  temporary: EXIT.transfer,
+  transfer: EXIT.transfer,
+  timeout: EXIT.transfer,
+  closed: EXIT.transfer,
+  protocol: EXIT.protocol,
+  argument: EXIT.usage,
+  aborted: EXIT.interrupted,
+};
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof FtpError) return BY_KIND[err.kind];
+  if (err instanceof UsageError) return EXIT.usage;
+  if (err instanceof LocalError || isFsError(err)) return EXIT.local;
+  return EXIT.internal;
+}
+
+/** An error raised by the file system (it carries an errno code and a syscall). */
+export function isFsError(err: unknown): err is NodeJS.ErrnoException {
+  const e = err as NodeJS.ErrnoException;
+  return typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code) && typeof e.syscall === 'string';
+}

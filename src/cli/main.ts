@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { CommanderError } from 'commander';
+import type { Io } from './io.js';
+import { buildProgram } from './program.js';
+import { EXIT } from './exit-codes.js';
+import { reportError } from './output.js';
+
+export type { Io } from './io.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/**
+ * Runs the command line `argv` (the user's arguments, without node and the
+ * script) and returns the exit code. Never throws, never calls process.exit.
+ */
+export async function run(argv: string[], io: Io): Promise<number> {
+  const program = buildProgram(io, packageVersion());
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) return commanderExit(err);
+    return reportError(io, err, argv.includes('-v') || argv.includes('--verbose'));
+  }
+}
+
+/** Help and version exit 0; anything else commander rejects is a usage error (it printed why). */
+function commanderExit(err: CommanderError): number {
+  if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.ok;
+  return EXIT.usage;
+}

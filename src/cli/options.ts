@@ -1,0 +1,57 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+
+/** Options every command takes: where and how to connect. */
+export interface ConnectionOptions {
+  port?: number;
+  user?: string;
+  password?: string;
+  active?: boolean;
+  passive?: boolean;
+  verbose?: boolean;
+  timeout: number;
+}
+
+/** Options of get and put. */
+export interface TransferFlags extends ConnectionOptions {
+  ascii?: boolean;
+  binary?: boolean;
+  rest?: number;
+  continue?: boolean;
+  quiet?: boolean;
+  progress: boolean;
+}
+
+function integer(min: number, max: number, what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`expected ${what}`);
+    return n;
+  };
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
+  return n;
+}
+
+export function addConnectionOptions(cmd: Command): Command {
+  return cmd
+    .option('-P, --port <n>', 'server port (default 21)', integer(1, 65535, 'a port number 1-65535'))
+    .option('-u, --user <name>', 'user name (default anonymous)')
+    .option('--password <pw>', 'password (also env TFTP_PASSWORD; prompted on a terminal)')
+    .addOption(new Option('--passive', 'passive data connections: EPSV, then PASV (default)').conflicts('active'))
+    .addOption(new Option('--active', 'active data connections: EPRT, then PORT'))
+    .option('--timeout <seconds>', 'connect and idle timeout', seconds, 30)
+    .option('-v, --verbose', 'trace the protocol on stderr (passwords masked)');
+}
+
+export function addTransferOptions(cmd: Command): Command {
+  return addConnectionOptions(cmd)
+    .addOption(new Option('--binary', 'binary transfer, TYPE I (default)').conflicts('ascii'))
+    .addOption(new Option('--ascii', 'ASCII transfer, TYPE A: CRLF<->LF line endings'))
+    .addOption(new Option('--rest <offset>', 'resume from this byte offset (sends REST)').argParser(integer(0, Number.MAX_SAFE_INTEGER, 'a byte offset')).conflicts('continue'))
+    .option('-c, --continue', 'resume a partial transfer where it stopped')
+    .option('-q, --quiet', 'print nothing but errors')
+    .option('--no-progress', 'no progress bar');
+}

@@ -1,0 +1,89 @@
+import { Command } from 'commander';
+import type { Io } from './io.js';
+import { addConnectionOptions, addTransferOptions, type TransferFlags } from './options.js';
+import { EXIT_CODES_HELP } from './exit-codes.js';
+import type { LsFlags } from './commands/ls.js';
+
+const EXAMPLES = {
+  get: `
+Examples:
+  tftp get ftp.example.com pub/file.iso
+  tftp get ftp://user@ftp.example.com:2121/pub/file.iso /tmp/file.iso
+  tftp get -c ftp.example.com pub/file.iso          # resume a partial download
+  tftp get -q ftp.example.com logs/app.log - | grep ERROR`,
+  put: `
+Examples:
+  tftp put ftp.example.com report.pdf
+  tftp put -u alice ftp.example.com report.pdf incoming/report.pdf
+  tftp put ftp://alice@ftp.example.com/incoming/ report.pdf
+  tar c dir | tftp put ftp.example.com - backup.tar`,
+  ls: `
+Examples:
+  tftp ls ftp.example.com
+  tftp ls ftp://ftp.example.com/pub
+  tftp ls --names ftp.example.com pub`,
+};
+
+/**
+ * The commander program. Actions import their command lazily, so `--help`
+ * and `--version` do not load the protocol core.
+ */
+export function buildProgram(io: Io, version: string): Command {
+  const program = new Command('tftp')
+    .description('A fast, scriptable FTP client.')
+    .version(version, '-V, --version')
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+
+  addTransferOptions(
+    program
+      .command('get')
+      .description('download a file (written to <local>.part, renamed when complete)')
+      .argument('<host|url>', 'server name or ftp://[user[:password]@]host[:port]/path')
+      .argument('[remote]', 'remote file (with a host; a URL carries it in its path)')
+      .argument('[local]', 'local file (default: the remote basename; - for stdout)'),
+  )
+    .addHelpText('after', EXAMPLES.get)
+    .action(async (target: string, a: string | undefined, b: string | undefined, opts: TransferFlags) => {
+      const { get } = await import('./commands/get.js');
+      await get(io, target, a, b, opts);
+    });
+
+  addTransferOptions(
+    program
+      .command('put')
+      .description('upload a file')
+      .argument('<host|url>', 'server name or ftp://[user[:password]@]host[:port]/path (a trailing / keeps the local name)')
+      .argument('<local>', 'local file (- for stdin)')
+      .argument('[remote]', 'remote name (default: the local basename)'),
+  )
+    .addHelpText('after', EXAMPLES.put)
+    .action(async (target: string, local: string, remote: string | undefined, opts: TransferFlags) => {
+      const { put } = await import('./commands/put.js');
+      await put(io, target, local, remote, opts);
+    });
+
+  addConnectionOptions(
+    program
+      .command('ls')
+      .description("list a remote folder (the server's LIST lines)")
+      .argument('<host|url>', 'server name or ftp://[user[:password]@]host[:port]/path')
+      .argument('[path]', 'remote folder or file'),
+  )
+    .option('--names', 'names only (NLST)')
+    .addHelpText('after', EXAMPLES.ls)
+    .action(async (target: string, path: string | undefined, opts: LsFlags) => {
+      const { ls } = await import('./commands/ls.js');
+      await ls(io, target, path, opts);
+    });
+
+  for (const cmd of program.commands) {
+    cmd.exitOverride().showHelpAfterError('(run with --help for usage)').addHelpText('after', `\n${EXIT_CODES_HELP}`);
+  }
+  return program;
+}

@@ -1,0 +1,108 @@
+import type { Io } from './io.js';
+import { colours, formatBytes } from './output.js';
+
+/** What a command tells the user about one transfer. */
+export interface Progress {
+  /** The server accepted the transfer; `total` is the whole file size when known. */
+  start(total: number | undefined, offset: number): void;
+  /** Called per chunk: only adds to a counter, the screen is redrawn on a timer. */
+  add(bytes: number): void;
+  /** The transfer ended; on success a summary (off a terminal) or the bar's final state. */
+  finish(ok: boolean): void;
+}
+
+export interface ProgressOptions {
+  name: string;
+  verb: 'downloaded' | 'uploaded';
+  quiet: boolean;
+  bar: boolean;
+}
+
+const REDRAW_MS = 200;
+
+export async function createProgress(io: Io, opts: ProgressOptions): Promise<Progress> {
+  if (opts.quiet) return { start() {}, add() {}, finish() {} };
+  if (opts.bar && io.stderr.isTTY) return terminalBar(io, opts);
+  return summaryLine(io, opts);
+}
+
+/** Off a terminal: one line at the end, no carriage returns. */
+function summaryLine(io: Io, opts: ProgressOptions): Progress {
+  let bytes = 0;
+  let began = 0;
+  return {
+    start() {
+      began = performance.now();
+    },
+    add(n) {
+      bytes += n;
+    },
+    finish(ok) {
+      if (!ok) return;
+      const seconds = (performance.now() - (began || performance.now())) / 1000;
+      io.stderr.write(`${opts.verb} ${opts.name}: ${formatBytes(bytes)} in ${seconds.toFixed(2)} s (${rate(bytes, seconds)})\n`);
+    },
+  };
+}
+
+async function terminalBar(io: Io, opts: ProgressOptions): Promise<Progress> {
+  // Loaded only when a bar is drawn: keeps start-up fast for scripts.
+  const { SingleBar } = await import('cli-progress');
+  const c = colours(io);
+  let bytes = 0;
+  let offset = 0;
+  let total: number | undefined;
+  let began = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let bar: InstanceType<typeof SingleBar> | undefined;
+
+  const payload = () => {
+    const seconds = (performance.now() - began) / 1000;
+    const done = offset + bytes;
+    return {
+      name: opts.name,
+      done: formatBytes(done),
+      size: total === undefined ? '?' : formatBytes(total),
+      rate: rate(bytes, seconds),
+    };
+  };
+  const draw = () => bar?.update(total === undefined ? 0 : Math.min(offset + bytes, total), payload());
+
+  return {
+    start(size, from) {
+      total = size;
+      offset = from;
+      began = performance.now();
+      const format =
+        total === undefined
+          ? `{name} ${c.cyan('{done}')} | {rate}`
+          : `{name} ${c.cyan('{bar}')} {percentage}% | {done} of {size} | {rate} | ETA {eta_formatted}`;
+      bar = new SingleBar({
+        stream: io.stderr as NodeJS.WriteStream,
+        format,
+        barsize: 30,
+        hideCursor: true,
+        clearOnComplete: false,
+        etaBuffer: 50,
+        fps: 5,
+        autopadding: true,
+      });
+      bar.start(total ?? 0, Math.min(offset, total ?? 0), payload());
+      timer = setInterval(draw, REDRAW_MS);
+      timer.unref();
+    },
+    add(n) {
+      bytes += n;
+    },
+    finish() {
+      clearInterval(timer);
+      if (!bar) return;
+      draw();
+      bar.stop();
+    },
+  };
+}
+
+function rate(bytes: number, seconds: number): string {
+  return seconds > 0 ? `${formatBytes(Math.round(bytes / seconds))}/s` : '-';
+}

@@ -1,0 +1,207 @@
+import type { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
+import { FtpError, LoginError, ProtocolError, errorForReply } from '../protocol/errors.js';
+import { isCompletion, isPreliminary, replyText, type Reply } from '../protocol/reply.js';
+import { parseSize, parseTransferSize, parse257, plainAddress } from '../protocol/parse.js';
+import { checkCommandArgument } from '../protocol/command.js';
+import { ControlConnection, type TraceFn } from './control.js';
+import { connectSocket } from './socket.js';
+import { openActive, openPassive } from './data.js';
+import { retrieve, store, type TransferOptions } from './transfer.js';
+
+export interface FtpClientOptions {
+  /** Connect timeout and idle timeout (no reply, no data), in ms. Default 30 s. */
+  timeoutMs?: number;
+  /** Passive (default) or active data connections. */
+  passive?: boolean;
+  /** Receives every command sent (PASS masked) and every reply line. */
+  trace?: TraceFn;
+}
+
+/** What we learned about the server, so later transfers skip what failed. */
+export interface ServerFeatures {
+  epsv?: boolean;
+  eprt?: boolean;
+}
+
+export interface TransferStart {
+  socket: Socket;
+  /** Size announced in the 1xx reply, "(N bytes)", when the server gives one. */
+  size?: number | undefined;
+}
+
+/**
+ * An FTP client in the shape of Python's ftplib: small layers, each built on
+ * the one below (read -> sendcmd -> voidcmd -> transfercmd -> retrieve/store).
+ */
+export class FtpClient {
+  readonly timeoutMs: number;
+  passive: boolean;
+  readonly features: ServerFeatures = {};
+  transferType: 'A' | 'I' | undefined;
+  /** True while a transfer owns the connection (and handles its own abort with ABOR). */
+  busy = false;
+  private control: ControlConnection | undefined;
+
+  constructor(private readonly options: FtpClientOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.passive = options.passive ?? true;
+  }
+
+  /** Connects and reads the greeting; returns its text. */
+  async connect(host: string, port = 21): Promise<string> {
+    const socket = await connectSocket(host, port, this.timeoutMs);
+    this.control = new ControlConnection(socket, this.timeoutMs, this.options.trace);
+    let greeting: Reply;
+    try {
+      greeting = await this.control.read();
+      while (greeting.code === 120) greeting = await this.control.read(); // "ready in n minutes"
+    } catch (err) {
+      this.close();
+      if (err instanceof FtpError && err.kind === 'closed') {
+        throw new FtpError('connect', `server closed the connection before greeting`);
+      }
+      throw err;
+    }
+    if (greeting.code !== 220) {
+      this.close();
+      throw new FtpError('connect', `server refused the connection: ${greeting.code} ${replyText(greeting)}`, greeting.code);
+    }
+    return replyText(greeting);
+  }
+
+  /** USER, then PASS when asked for one. */
+  async login(user = 'anonymous', password = 'anonymous@'): Promise<void> {
+    checkCommandArgument(user, 'user name');
+    checkCommandArgument(password, 'password');
+    let reply = await this.sendcmd(`USER ${user}`, { allowError: true });
+    if (reply.code === 331) reply = await this.sendcmd(`PASS ${password}`, { allowError: true });
+    if (reply.code === 230 || reply.code === 202) return;
+    if (reply.code === 530 || reply.code === 332 || reply.code === 331) {
+      throw new LoginError(reply.code, replyText(reply));
+    }
+    throw this.replyError(reply);
+  }
+
+  /** Sends a command and returns its reply; 4xx/5xx throw unless `allowError`. */
+  async sendcmd(line: string, opts: { allowError?: boolean } = {}): Promise<Reply> {
+    const control = this.connection();
+    control.send(line);
+    const reply = await control.read();
+    if (reply.code >= 400 && !opts.allowError) throw this.replyError(reply);
+    return reply;
+  }
+
+  /** Sends a command that must complete with 2xx. */
+  async voidcmd(line: string): Promise<Reply> {
+    const reply = await this.sendcmd(line);
+    if (!isCompletion(reply)) throw this.replyError(reply);
+    return reply;
+  }
+
+  /** Reads one more reply (e.g. the final reply of a transfer); null waits without limit. */
+  readReply(timeoutMs?: number | null): Promise<Reply> {
+    return this.connection().read(timeoutMs);
+  }
+
+  send(line: string): void {
+    this.connection().send(line);
+  }
+
+  async type(type: 'A' | 'I'): Promise<void> {
+    if (this.transferType === type) return;
+    await this.voidcmd(`TYPE ${type}`);
+    this.transferType = type;
+  }
+
+  /** SIZE of a remote file, or undefined when the server will not say (5xx). */
+  async size(path: string): Promise<number | undefined> {
+    const reply = await this.sendcmd(`SIZE ${path}`, { allowError: true });
+    if (reply.code === 213) return parseSize(replyText(reply));
+    if (reply.code >= 500) return undefined;
+    throw this.replyError(reply);
+  }
+
+  async pwd(): Promise<string> {
+    const reply = await this.voidcmd('PWD');
+    return parse257(reply.lines.join('\n'));
+  }
+
+  async cwd(path: string): Promise<void> {
+    await this.voidcmd(`CWD ${path}`);
+  }
+
+  /**
+   * Opens a data connection and issues `cmd` on it, after `REST rest` when
+   * given. Resolves once the server accepted the command (1xx) and the data
+   * socket is connected; the caller then reads the final reply.
+   */
+  async transfercmd(cmd: string, rest?: number): Promise<TransferStart> {
+    checkCommandArgument(cmd, 'command');
+    const pending = this.passive ? await openPassive(this) : await openActive(this);
+    try {
+      if (rest !== undefined) {
+        const reply = await this.sendcmd(`REST ${rest}`, { allowError: true });
+        if (reply.code !== 350) {
+          throw new FtpError('transfer', `server cannot resume at byte ${rest} (REST refused: ${reply.code} ${replyText(reply)})`, reply.code);
+        }
+      }
+      const reply = await this.sendcmd(cmd);
+      if (!isPreliminary(reply)) {
+        throw new ProtocolError(`expected 150 before the transfer, got ${reply.code} ${replyText(reply)}`);
+      }
+      const socket = await pending.connected();
+      return { socket, size: parseTransferSize(replyText(reply)) };
+    } catch (err) {
+      pending.cancel();
+      throw err;
+    }
+  }
+
+  /** Downloads through `cmd` (e.g. "RETR file") into `writable`; resolves with the byte count. */
+  retrieve(cmd: string, writable: Writable, opts: TransferOptions = {}): Promise<number> {
+    return retrieve(this, cmd, writable, opts);
+  }
+
+  /** Uploads `readable` through `cmd` (e.g. "STOR file"); resolves with the byte count. */
+  store(cmd: string, readable: Readable, opts: TransferOptions = {}): Promise<number> {
+    return store(this, cmd, readable, opts);
+  }
+
+  /** Says goodbye politely; closes the connection whatever the server answers. */
+  async quit(): Promise<void> {
+    if (!this.control || this.control.closed) return;
+    try {
+      await this.sendcmd('QUIT', { allowError: true });
+    } catch {
+      // The server may hang up first; that is fine.
+    } finally {
+      this.close();
+    }
+  }
+
+  close(reason?: Error): void {
+    this.control?.close(reason);
+  }
+
+  get connected(): boolean {
+    return this.control !== undefined && !this.control.closed;
+  }
+
+  get peerAddress(): string {
+    return plainAddress(this.connection().socket.remoteAddress ?? '');
+  }
+
+  get localAddress(): string {
+    return plainAddress(this.connection().socket.localAddress ?? '');
+  }
+
+  replyError(reply: Reply): FtpError {
+    return errorForReply(reply.code, replyText(reply));
+  }
+
+  private connection(): ControlConnection {
+    if (!this.control) throw new FtpError('closed', 'not connected');
+    return this.control;
+  }
+}

@@ -1,0 +1,100 @@
+import { Socket } from 'node:net';
+import { FtpError, ProtocolError } from '../protocol/errors.js';
+import { ReplyReader, type Reply } from '../protocol/reply.js';
+import { checkCommandArgument, traceCommand } from '../protocol/command.js';
+
+export type TraceFn = (direction: '>' | '<', line: string) => void;
+
+/** A server that floods replies nobody asked for must not grow our memory. */
+const MAX_UNREAD_REPLIES = 64;
+
+interface Waiter {
+  resolve(reply: Reply): void;
+  reject(err: Error): void;
+  timer?: NodeJS.Timeout | undefined;
+}
+
+/**
+ * The control connection: one socket, one reply reader, a queue of replies
+ * nobody asked for yet, and a single close path that fails every waiter.
+ */
+export class ControlConnection {
+  private readonly reader = new ReplyReader();
+  private readonly queued: Reply[] = [];
+  private readonly waiters: Waiter[] = [];
+  private closedWith: Error | null = null;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly idleTimeoutMs: number,
+    private readonly trace?: TraceFn,
+  ) {
+    socket.setNoDelay(true); // commands are tiny and latency-bound
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.close(new FtpError('closed', `control connection: ${err.message}`)));
+    socket.on('close', () => this.close(new FtpError('closed', 'connection closed by server')));
+  }
+
+  get closed(): boolean {
+    return this.closedWith !== null;
+  }
+
+  /** Sends one command line, written in one piece. */
+  send(line: string): void {
+    checkCommandArgument(line, 'command');
+    if (this.closedWith) throw this.closedWith;
+    this.trace?.('>', traceCommand(line));
+    this.socket.write(line + '\r\n');
+  }
+
+  /**
+   * The next reply. `timeoutMs` null waits without limit: used while a data
+   * transfer keeps the control connection legitimately silent.
+   */
+  read(timeoutMs: number | null = this.idleTimeoutMs): Promise<Reply> {
+    const next = this.queued.shift();
+    if (next) return Promise.resolve(next);
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject };
+      if (timeoutMs !== null && timeoutMs > 0) {
+        waiter.timer = setTimeout(() => {
+          this.close(new FtpError('timeout', `no reply from server in ${Math.round(timeoutMs / 1000)} s`));
+        }, timeoutMs);
+      }
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** The one way this connection ends: every waiter learns why. */
+  close(reason: Error = new FtpError('closed', 'connection closed')): void {
+    if (this.closedWith) return;
+    this.closedWith = reason;
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(reason);
+    }
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    let replies: Reply[];
+    try {
+      replies = this.reader.push(chunk);
+    } catch (err) {
+      this.close(err instanceof FtpError ? err : new ProtocolError(String(err)));
+      return;
+    }
+    for (const reply of replies) {
+      if (this.trace) for (const l of reply.lines) this.trace('<', `${reply.code} ${l}`);
+      const waiter = this.waiters.shift();
+      if (waiter) {
+        clearTimeout(waiter.timer);
+        waiter.resolve(reply);
+      } else if (this.queued.push(reply) > MAX_UNREAD_REPLIES) {
+        this.close(new ProtocolError('server sent too many unsolicited replies'));
+        return;
+      }
+    }
+  }
+}

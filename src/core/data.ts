@@ -1,0 +1,104 @@
+import { createServer, type Socket } from 'node:net';
+import { FtpError } from '../protocol/errors.js';
+import { formatEprt, formatPort, parseEpsv, parsePasv, plainAddress } from '../protocol/parse.js';
+import { connectSocket } from './socket.js';
+import type { FtpClient } from './client.js';
+
+/**
+ * A data connection being set up: `connected()` yields the socket once the
+ * transfer command has been accepted (passive: already connected; active:
+ * the server's connection, accepted now).
+ */
+export interface PendingData {
+  connected(): Promise<Socket>;
+  cancel(): void;
+}
+
+/**
+ * Passive mode: EPSV, then PASV. Either way we connect to the control
+ * connection's peer: the address inside a 227 reply is never used, so a
+ * hostile server cannot steer us to another host.
+ */
+export async function openPassive(client: FtpClient): Promise<PendingData> {
+  let port: number | undefined;
+  if (client.features.epsv !== false) {
+    const reply = await client.sendcmd('EPSV', { allowError: true });
+    if (reply.code === 229) {
+      port = parseEpsv(reply.lines.join(' '));
+      client.features.epsv = true;
+    } else if (reply.code >= 500) {
+      client.features.epsv = false;
+    } else {
+      throw client.replyError(reply);
+    }
+  }
+  if (port === undefined) {
+    const reply = await client.sendcmd('PASV');
+    if (reply.code !== 227) throw client.replyError(reply);
+    port = parsePasv(reply.lines.join(' ')).port;
+  }
+  const socket = await connectData(client.peerAddress, port, client.timeoutMs);
+  return { connected: async () => socket, cancel: () => socket.destroy() };
+}
+
+async function connectData(host: string, port: number, timeoutMs: number): Promise<Socket> {
+  try {
+    return await connectSocket(host, port, timeoutMs);
+  } catch (err) {
+    throw new FtpError('transfer', `data connection: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Active mode: listen on the control socket's local address, announce it
+ * with EPRT (PORT for IPv4 when EPRT is refused), and accept only a
+ * connection coming from the server's address.
+ */
+export async function openActive(client: FtpClient): Promise<PendingData> {
+  const local = client.localAddress;
+  const server = createServer();
+  server.maxConnections = 4;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, local, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  try {
+    await announce(client, local, port);
+  } catch (err) {
+    server.close();
+    throw err;
+  }
+  const expected = client.peerAddress;
+  const accepted = new Promise<Socket>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      server.close();
+      reject(new FtpError('transfer', `data connection: server did not connect within ${client.timeoutMs / 1000} s`));
+    }, client.timeoutMs);
+    server.on('connection', (socket) => {
+      if (plainAddress(socket.remoteAddress ?? '') !== expected) {
+        socket.destroy(); // someone else: refuse, keep waiting for the server
+        return;
+      }
+      clearTimeout(timer);
+      server.close();
+      resolve(socket);
+    });
+    server.on('close', () => clearTimeout(timer));
+  });
+  accepted.catch(() => {}); // observed later through connected(); avoid an unhandled rejection
+  return { connected: () => accepted, cancel: () => server.close() };
+}
+
+async function announce(client: FtpClient, host: string, port: number): Promise<void> {
+  if (client.features.eprt !== false) {
+    const reply = await client.sendcmd(`EPRT ${formatEprt(host, port)}`, { allowError: true });
+    if (reply.code >= 200 && reply.code < 300) {
+      client.features.eprt = true;
+      return;
+    }
+    if (reply.code < 500 || host.includes(':')) throw client.replyError(reply);
+    client.features.eprt = false;
+  }
+  await client.voidcmd(`PORT ${formatPort(host, port)}`);
+}

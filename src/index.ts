@@ -1,0 +1,5 @@
+export { FtpClient, type FtpClientOptions, type ServerFeatures, type TransferStart } from './core/client.js';
+export type { TransferOptions } from './core/transfer.js';
+export type { TraceFn } from './core/control.js';
+export { FtpError, TemporaryError, PermanentError, LoginError, ProtocolError, type FtpErrorKind } from './protocol/errors.js';
+export { ReplyReader, type Reply } from './protocol/reply.js';

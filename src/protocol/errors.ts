@@ -1,0 +1,65 @@
+/**
+ * Typed errors. Every failure the core can report is one of these, so the CLI
+ * can map it to an exit code without looking at message text.
+ */
+
+export type FtpErrorKind =
+  | 'connect' // could not reach or greet the server (DNS, refused, connect timeout, 421 greeting)
+  | 'login' // credentials rejected
+  | 'temporary' // 4xx reply
+  | 'permanent' // 5xx reply
+  | 'protocol' // malformed or hostile reply
+  | 'transfer' // data connection failed, incomplete, or resume refused
+  | 'timeout' // idle timeout on an established connection
+  | 'closed' // control connection lost after connecting
+  | 'argument' // a command or path we refuse to send (CR, LF, NUL)
+  | 'aborted'; // cancelled by the caller (AbortSignal)
+
+export class FtpError extends Error {
+  override name = 'FtpError';
+  constructor(
+    readonly kind: FtpErrorKind,
+    message: string,
+    /** The server's reply code when the error came from a reply. */
+    readonly code?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A 4xx reply: the server says try again later. */
+export class TemporaryError extends FtpError {
+  override name = 'TemporaryError';
+  constructor(code: number, text: string) {
+    super('temporary', `${code} ${text}`, code);
+  }
+}
+
+/** A 5xx reply: the server refuses. */
+export class PermanentError extends FtpError {
+  override name = 'PermanentError';
+  constructor(code: number, text: string) {
+    super('permanent', `${code} ${text}`, code);
+  }
+}
+
+export class LoginError extends FtpError {
+  override name = 'LoginError';
+  constructor(code: number, text: string) {
+    super('login', `login rejected: ${code} ${text}`, code);
+  }
+}
+
+export class ProtocolError extends FtpError {
+  override name = 'ProtocolError';
+  constructor(message: string) {
+    super('protocol', message);
+  }
+}
+
+/** Turns a final reply code into the matching error; 1xx-3xx are not errors. */
+export function errorForReply(code: number, text: string): FtpError {
+  if (code >= 400 && code < 500) return new TemporaryError(code, text);
+  if (code >= 500 && code < 600) return new PermanentError(code, text);
+  return new ProtocolError(`unexpected reply: ${code} ${text}`);
+}

@@ -1,0 +1,116 @@
+import { ProtocolError } from './errors.js';
+
+/** One complete server reply; `lines` holds the text of each line without its code prefix. */
+export interface Reply {
+  code: number;
+  lines: string[];
+}
+
+/** The reply's text on one line: what error messages and traces show. */
+export function replyText(reply: Reply): string {
+  return reply.lines.map((l) => l.trim()).filter(Boolean).join(' ');
+}
+
+export const isPreliminary = (r: Reply) => r.code >= 100 && r.code < 200;
+export const isCompletion = (r: Reply) => r.code >= 200 && r.code < 300;
+export const isIntermediate = (r: Reply) => r.code >= 300 && r.code < 400;
+
+export interface ReplyLimits {
+  /** Longest line we buffer, in bytes; a longer one is a protocol error. */
+  maxLineBytes: number;
+  /** Largest multi-line reply, in bytes, counting every line. */
+  maxReplyBytes: number;
+}
+
+export const DEFAULT_LIMITS: ReplyLimits = { maxLineBytes: 8 * 1024, maxReplyBytes: 256 * 1024 };
+
+const LF = 0x0a;
+const FIRST_LINE = /^(\d{3})([ -])(.*)$/s;
+const CODE_ONLY = /^(\d{3})$/;
+
+/**
+ * Chunk-safe reader of FTP replies (RFC 959 4.2). Feed it TCP chunks in any
+ * split; it returns each reply once its last line has arrived. Memory is
+ * bounded: a line or a reply over the limits throws a ProtocolError.
+ */
+export class ReplyReader {
+  private partial: Buffer[] = [];
+  private partialBytes = 0;
+  private pending: { code: string; lines: string[]; bytes: number } | null = null;
+
+  constructor(private readonly limits: ReplyLimits = DEFAULT_LIMITS) {}
+
+  push(chunk: Buffer): Reply[] {
+    const replies: Reply[] = [];
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(LF, start);
+      if (nl === -1) break;
+      const piece = chunk.subarray(start, nl);
+      this.checkLineLength(piece.length);
+      const line = this.partialBytes
+        ? Buffer.concat([...this.partial, piece])
+        : piece;
+      this.partial = [];
+      this.partialBytes = 0;
+      const reply = this.acceptLine(line);
+      if (reply) replies.push(reply);
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      this.checkLineLength(rest.length);
+      // Copy: the caller may reuse its buffer.
+      this.partial.push(Buffer.from(rest));
+      this.partialBytes += rest.length;
+    }
+    return replies;
+  }
+
+  /** True when a reply has started but not finished (used to spot a truncated reply at close). */
+  get midReply(): boolean {
+    return this.pending !== null || this.partialBytes > 0;
+  }
+
+  private checkLineLength(extra: number): void {
+    if (this.partialBytes + extra > this.limits.maxLineBytes) {
+      throw new ProtocolError(`reply too long: a line exceeds ${this.limits.maxLineBytes} bytes`);
+    }
+  }
+
+  private acceptLine(raw: Buffer): Reply | null {
+    const end = raw.length > 0 && raw[raw.length - 1] === 0x0d ? raw.length - 1 : raw.length;
+    if (raw.subarray(0, end).includes(0)) {
+      throw new ProtocolError('malformed reply: NUL byte in reply');
+    }
+    const line = raw.toString('utf8', 0, end);
+    // Count the terminator too, so a flood of empty lines is bounded as well.
+    if (this.pending) return this.continueReply(line, raw.length + 1);
+
+    const m = FIRST_LINE.exec(line) ?? (CODE_ONLY.test(line) ? [line, line, ' ', ''] : null);
+    if (!m) throw new ProtocolError(`malformed reply: ${JSON.stringify(line.slice(0, 80))}`);
+    const code = m[1]!;
+    if (code[0] === '0' || code[0]! > '5') {
+      throw new ProtocolError(`malformed reply code ${code}`);
+    }
+    if (m[2] === ' ') return { code: Number(code), lines: [m[3]!] };
+    this.pending = { code, lines: [m[3]!], bytes: raw.length + 1 };
+    return null;
+  }
+
+  private continueReply(line: string, bytes: number): Reply | null {
+    const p = this.pending!;
+    p.bytes += bytes;
+    if (p.bytes > this.limits.maxReplyBytes) {
+      throw new ProtocolError(`reply too long: over ${this.limits.maxReplyBytes} bytes`);
+    }
+    // The reply ends at a line "ddd " (or "ddd") with the same code.
+    if (line.startsWith(p.code) && (line.length === 3 || line[3] === ' ')) {
+      p.lines.push(line.slice(4));
+      this.pending = null;
+      return { code: Number(p.code), lines: p.lines };
+    }
+    p.lines.push(line.startsWith(p.code + '-') ? line.slice(4) : line);
+    return null;
+  }
+}
