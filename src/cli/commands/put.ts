@@ -16,7 +16,7 @@ export async function put(io: Io, targetArg: string, local: string, remoteArg: s
   const target = parseTarget(targetArg);
   const fromStdin = local === '-';
   let remote = remoteArg;
-  if (target.isUrl) {
+  if (target.isUrl && target.path !== undefined) {
     if (remoteArg !== undefined) throw new UsageError('too many arguments: the URL already names the remote file');
     remote = target.path;
     // A URL ending in / names a folder: the file keeps its local name there.
