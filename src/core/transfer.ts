@@ -8,15 +8,15 @@ import type { FtpClient } from './client.js';
 
 export interface TransferOptions {
   /** Byte offset to resume from (sends REST). */
-  rest?: number;
+  rest?: number | undefined;
   /** Called with each chunk's length as bytes cross the data connection. */
   onBytes?: (n: number) => void;
   /** Called once the server accepted the command, with the size it announced. */
   onStart?: (announcedSize: number | undefined) => void;
   /** Bytes the caller expects on this connection; fewer is an incomplete transfer. */
-  expectedBytes?: number;
+  expectedBytes?: number | undefined;
   /** Aborts the transfer (ABOR) and rejects with kind 'aborted'. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Leave the destination open when the data ends (e.g. stdout). */
   keepOpen?: boolean;
 }
@@ -36,8 +36,8 @@ export async function retrieve(client: FtpClient, cmd: string, writable: Writabl
     bytes += chunk.length;
     opts.onBytes?.(chunk.length);
   });
-  const stages: (Readable | Writable | Transform)[] = ascii ? [socket, converter(new CrlfToLf()), writable] : [socket, writable];
-  await runTransfer(client, socket, stages, writable, opts);
+  const convert = ascii ? converter(new CrlfToLf()) : undefined;
+  await settle(client, socket, receive(socket, convert, writable, !!opts.keepOpen), opts);
   if (expected !== undefined && bytes < expected) {
     throw new FtpError('transfer', `transfer incomplete: received ${bytes} of ${expected} bytes`);
   }
@@ -48,11 +48,14 @@ export async function store(client: FtpClient, cmd: string, readable: Readable, 
   opts.signal?.throwIfAborted();
   const { socket } = await client.transfercmd(cmd, opts.rest);
   opts.onStart?.(undefined);
-  const ascii = client.transferType === 'A';
   if (opts.onBytes) readable.on('data', (chunk: Buffer) => opts.onBytes!(chunk.length));
-  const stages = ascii ? [readable, converter(new LfToCrlf()), socket] : [readable, socket];
+  const stages = client.transferType === 'A' ? [readable, converter(new LfToCrlf()), socket] : [readable, socket];
+  // Losing the socket may destroy the source: a file being read loses nothing.
+  const sent = pipeline(stages as [Readable, Writable]).catch((err) => {
+    throw isFileSystemError(err) ? new LocalStreamError(err) : err;
+  });
   try {
-    await runTransfer(client, socket, stages, readable, { ...opts, keepOpen: false });
+    await settle(client, socket, sent, opts);
   } catch (err) {
     if (err instanceof FtpError && err.kind === 'transfer') {
       throw new FtpError('transfer', `${err.message} (${socket.bytesWritten} bytes sent)`, err.code);
@@ -62,24 +65,59 @@ export async function store(client: FtpClient, cmd: string, readable: Readable, 
   return socket.bytesWritten;
 }
 
+/** Wraps an error of the local file so it is not mistaken for a network failure. */
+class LocalStreamError extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
 /**
- * Runs the data pipeline and waits for the final reply. Done means both:
- * the data stream ended AND a 2xx arrived, in whichever order they come.
+ * Socket -> (converter) -> destination with back-pressure. Unlike pipeline(),
+ * a failing socket does not destroy the destination: every byte received is
+ * flushed to it first, so a .part file keeps all that arrived.
  */
-async function runTransfer(
-  client: FtpClient,
-  socket: Socket,
-  stages: (Readable | Writable)[],
-  local: Readable | Writable,
-  opts: TransferOptions,
-): Promise<void> {
+function receive(socket: Socket, convert: Transform | undefined, dest: Writable, keepOpen: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const src: Readable = convert ?? socket;
+    if (convert) socket.pipe(convert, { end: false });
+    src.pipe(dest, { end: false });
+    let socketError: Error | undefined;
+    socket.on('error', (err) => (socketError ??= err));
+    dest.once('error', (err) => {
+      socket.destroy();
+      reject(new LocalStreamError(err));
+    });
+    socket.once('close', () => {
+      const failure = socket.readableEnded ? undefined : (socketError ?? new FtpError('transfer', 'data connection closed before the end of the transfer'));
+      const finish = () => {
+        src.unpipe(dest);
+        if (keepOpen) return failure ? reject(failure) : resolve();
+        dest.end(() => (failure ? reject(failure) : resolve()));
+      };
+      if (!convert) return finish();
+      socket.unpipe(convert);
+      convert.once('end', finish);
+      convert.end(); // flushes a held CR
+      convert.resume();
+    });
+  });
+}
+
+/**
+ * Waits for both halves of a transfer: the data moved AND the 2xx final
+ * reply arrived, in whichever order they come. Maps every way it can fail.
+ */
+async function settle(client: FtpClient, socket: Socket, data: Promise<void>, opts: TransferOptions): Promise<void> {
   const seconds = Math.round(client.timeoutMs / 1000);
   socket.setTimeout(client.timeoutMs, () => {
     socket.destroy(new FtpError('timeout', `transfer stalled: no data for ${seconds} s`));
   });
   const final = client.readReply(null);
-  // A refusal that arrives mid-transfer (426, 451, 552) ends the data side too.
-  final.then((r) => r.code >= 400 && socket.destroy(), () => socket.destroy());
+  // A refusal mid-transfer (426, 451, 552) or a lost control connection ends
+  // the data side too, after a grace period to keep what is already in flight.
+  const hangUp = () => setTimeout(() => socket.destroy(), SETTLE_MS).unref();
+  final.then((r) => r.code >= 400 && hangUp(), hangUp);
 
   let aborted = false;
   const onAbort = () => {
@@ -88,52 +126,34 @@ async function runTransfer(
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   client.busy = true;
-  try {
-    await settle(client, socket, stages, local, final, opts, () => aborted);
-  } finally {
-    client.busy = false;
-    opts.signal?.removeEventListener('abort', onAbort);
-  }
-}
-
-async function settle(
-  client: FtpClient,
-  socket: Socket,
-  stages: (Readable | Writable)[],
-  local: Readable | Writable,
-  final: Promise<Reply>,
-  opts: TransferOptions,
-  wasAborted: () => boolean,
-): Promise<void> {
-  const seconds = Math.round(client.timeoutMs / 1000);
-  let localError: unknown;
-  local.once('error', (err) => (localError = err));
   let dataError: unknown;
   try {
-    await pipeline(stages as [Readable, Writable], { end: !opts.keepOpen });
+    await data;
   } catch (err) {
     dataError = err;
   } finally {
+    client.busy = false;
+    opts.signal?.removeEventListener('abort', onAbort);
     socket.destroy();
   }
 
-  if (wasAborted()) {
+  if (aborted) {
     await abortTransfer(client, final);
     throw new FtpError('aborted', 'transfer interrupted');
   }
-  let reply: Reply;
-  if (dataError && dataError === localError) {
-    // The server's side of this transfer no longer matters; its late reply must not be misread later.
+  if (dataError instanceof LocalStreamError) {
+    // The server's side no longer matters; its late reply must not be misread later.
     client.close();
-    throw localError;
+    throw dataError.cause;
   }
+  let reply: Reply;
   try {
-    reply = await withTimeout(final, dataError ? SETTLE_MS : client.timeoutMs, client, seconds);
+    reply = await withTimeout(final, dataError ? SETTLE_MS : client.timeoutMs, client);
   } catch (err) {
-    throw dataError ? describeDataError(dataError) : err;
+    throw dataError ? asTransferError(dataError) : err;
   }
   if (reply.code >= 400) throw client.replyError(reply);
-  if (dataError) throw describeDataError(dataError);
+  if (dataError) throw asTransferError(dataError);
   if (!isCompletion(reply)) throw client.replyError(reply);
 }
 
@@ -141,18 +161,18 @@ async function settle(
 async function abortTransfer(client: FtpClient, final: Promise<Reply>): Promise<void> {
   try {
     client.send('ABOR');
-    const first = await withTimeout(final, SETTLE_MS, client, SETTLE_MS / 1000);
+    const first = await withTimeout(final, SETTLE_MS, client);
     if (first.code >= 400) await client.readReply(SETTLE_MS);
   } catch {
     client.close();
   }
 }
 
-function withTimeout(reply: Promise<Reply>, ms: number, client: FtpClient, seconds: number): Promise<Reply> {
-  let timer: NodeJS.Timeout;
+function withTimeout(reply: Promise<Reply>, ms: number, client: FtpClient): Promise<Reply> {
+  let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const err = new FtpError('timeout', `no reply from server in ${seconds} s after the transfer`);
+      const err = new FtpError('timeout', `no reply from server in ${Math.round(ms / 1000)} s after the transfer`);
       client.close(err);
       reject(err);
     }, ms);
@@ -160,7 +180,14 @@ function withTimeout(reply: Promise<Reply>, ms: number, client: FtpClient, secon
   return Promise.race([reply, timeout]).finally(() => clearTimeout(timer));
 }
 
-function describeDataError(err: unknown): Error {
+const NETWORK_ERRNOS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNREFUSED']);
+
+function isFileSystemError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) && !NETWORK_ERRNOS.has(code);
+}
+
+function asTransferError(err: unknown): Error {
   if (err instanceof FtpError) return err;
   return new FtpError('transfer', `data connection failed: ${(err as Error)?.message ?? String(err)}`);
 }
@@ -175,4 +202,3 @@ function converter(conv: { push(b: Buffer): Buffer; flush?(): Buffer }): Transfo
     },
   });
 }
-

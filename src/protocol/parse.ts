@@ -32,13 +32,14 @@ export function parseEpsv(text: string): number {
 /** "150 Opening BINARY mode data connection for f (1234 bytes)" -> 1234. */
 export function parseTransferSize(text: string): number | undefined {
   const m = /\((\d{1,16}) bytes?\)/i.exec(text);
-  return m ? Number(m[1]) : undefined;
+  const n = m ? Number(m[1]) : undefined;
+  return n !== undefined && Number.isSafeInteger(n) ? n : undefined;
 }
 
 /** 213 reply to SIZE -> the size in bytes. */
 export function parseSize(text: string): number {
   const t = text.trim();
-  if (!/^\d{1,16}$/.test(t)) throw new ProtocolError(`malformed SIZE reply: ${clip(text)}`);
+  if (!/^\d{1,16}$/.test(t) || !Number.isSafeInteger(Number(t))) throw new ProtocolError(`malformed SIZE reply: ${clip(text)}`);
   return Number(t);
 }
 
@@ -65,12 +66,14 @@ export function parse257(text: string): string {
 
 /** PORT argument: h1,h2,h3,h4,p1,p2 (IPv4 only). */
 export function formatPort(host: string, port: number): string {
+  checkPort(port);
   if (isIP(host) !== 4) throw new ProtocolError(`PORT needs an IPv4 address, got ${host}`);
   return [...host.split('.'), String(port >> 8), String(port & 255)].join(',');
 }
 
 /** EPRT argument: |1|127.0.0.1|port| or |2|::1|port|. */
 export function formatEprt(host: string, port: number): string {
+  checkPort(port);
   const family = isIP(host);
   if (family === 0) throw new ProtocolError(`EPRT needs an IP address, got ${host}`);
   return `|${family === 4 ? 1 : 2}|${host}|${port}|`;
@@ -79,6 +82,10 @@ export function formatEprt(host: string, port: number): string {
 /** Strips the IPv4-mapped prefix Node reports on dual-stack sockets. */
 export function plainAddress(address: string): string {
   return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+}
+
+function checkPort(port: number): void {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ProtocolError(`invalid port ${port}`);
 }
 
 function clip(text: string): string {

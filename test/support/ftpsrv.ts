@@ -1,0 +1,97 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo, Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FtpSrv } from 'ftp-srv';
+
+export interface FtpSrvOptions {
+  /** Named users and their passwords. */
+  users?: Record<string, string>;
+  /** Allow USER anonymous (default true). */
+  anonymous?: boolean;
+  /** Directory to serve; a fresh temp dir (removed on close) when omitted. */
+  root?: string;
+}
+
+export interface RunningFtpSrv {
+  host: '127.0.0.1';
+  port: number;
+  root: string;
+  url: string;
+  close(): Promise<void>;
+}
+
+// Passive ports: below Linux's ephemeral range (32768+), one slot per vitest
+// worker and one window per instance, so parallel files never race for a port
+// (ftp-srv gives up after 5 busy ones).
+const PASV_BASE = 10_000;
+const WORKER_SLOT = 1_000;
+const INSTANCE_WINDOW = 50;
+let instances = 0;
+
+function pasvRange(): { pasv_min: number; pasv_max: number } {
+  const worker = Number(process.env.VITEST_POOL_ID ?? process.env.VITEST_WORKER_ID ?? 0) % 22;
+  const window = instances++ % (WORKER_SLOT / INSTANCE_WINDOW);
+  const min = PASV_BASE + worker * WORKER_SLOT + window * INSTANCE_WINDOW;
+  return { pasv_min: min, pasv_max: min + INSTANCE_WINDOW - 1 };
+}
+
+// ftp-srv logs JSON to stdout by default; this logger swallows everything.
+const silent = {
+  child: () => silent,
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  fatal() {},
+};
+
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
+
+/** Starts ftp-srv in this process on 127.0.0.1 with an OS-chosen port. */
+export async function startFtpSrv(opts: FtpSrvOptions = {}): Promise<RunningFtpSrv> {
+  const ownRoot = opts.root === undefined;
+  const root = opts.root ?? (await mkdtemp(join(tmpdir(), 'tftp-ftpsrv-')));
+  const users = opts.users ?? {};
+  const anonymous = opts.anonymous ?? true;
+
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const server = new FtpSrv({
+    url: 'ftp://127.0.0.1:0',
+    pasv_url: '127.0.0.1',
+    ...pasvRange(),
+    anonymous,
+    log: silent,
+  });
+  // It installs handlers that call process.exit(0); a test must never inherit them.
+  for (const s of SIGNALS) {
+    for (const l of process.listeners(s)) {
+      if (!before.get(s)!.has(l)) process.removeListener(s, l);
+    }
+  }
+
+  server.on('login', ({ username, password }, resolve, reject) => {
+    const anon = anonymous && username === 'anonymous';
+    if (anon || (Object.hasOwn(users, username) && users[username] === password)) {
+      resolve({ root });
+    } else {
+      reject(new Error('Login incorrect'));
+    }
+  });
+
+  await server.listen();
+  // The typings do not expose the net.Server holding the real bound port.
+  const port = ((server as unknown as { server: Server }).server.address() as AddressInfo).port;
+
+  return {
+    host: '127.0.0.1',
+    port,
+    root,
+    url: `ftp://127.0.0.1:${port}`,
+    async close() {
+      await server.close();
+      if (ownRoot) await rm(root, { recursive: true, force: true });
+    },
+  };
+}
