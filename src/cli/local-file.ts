@@ -1,20 +1,19 @@
 import { copyFile, open, rename, stat, truncate, unlink } from 'node:fs/promises';
-import type { Writable } from 'node:stream';
+import type { FileTarget } from '../core/file-io.js';
 import { LocalError } from './exit-codes.js';
-
-/** Large writes mean fewer syscalls on the hot path. */
-const WRITE_CHUNK = 1024 * 1024;
 
 /**
  * A download in progress: bytes go to `<final>.part`, which becomes `<final>`
  * only through commit(). After a failure the .part stays for `-c`.
  */
 export interface PartFile {
-  stream: Writable;
+  /** Where the core writes: the open .part, from the resume offset on. */
+  target: FileTarget;
   offset: number;
+  /** Closes the .part and renames it to the final name. */
   commit(): Promise<void>;
-  /** Removes the .part if this run created it and nothing was written (the server refused). */
-  discardIfUntouched(): Promise<void>;
+  /** Closes the .part; removes it if this run created it and received nothing. */
+  abandon(receivedAny: boolean): Promise<void>;
 }
 
 export interface ResumeRequest {
@@ -70,18 +69,16 @@ export async function openPartFile(final: string, req: ResumeRequest): Promise<P
     return 'complete';
   }
   const handle = await open(part, offset > 0 ? 'r+' : 'w');
-  const stream = handle.createWriteStream({ start: offset, highWaterMark: WRITE_CHUNK });
-  let written = false;
-  stream.once('pipe', () => (written = true));
   return {
-    stream,
+    target: { fd: handle.fd, position: offset },
     offset,
-    commit: () => rename(part, final),
-    async discardIfUntouched() {
-      if (!existed && !written) {
-        stream.destroy();
-        await unlink(part).catch(() => {});
-      }
+    async commit() {
+      await handle.close();
+      await rename(part, final);
+    },
+    async abandon(receivedAny) {
+      await handle.close();
+      if (!existed && !receivedAny) await unlink(part).catch(() => {});
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { OnReadOpts, Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { FtpError, LoginError, ProtocolError, errorForReply } from '../protocol/errors.js';
 import { isCompletion, isPreliminary, replyText, type Reply } from '../protocol/reply.js';
@@ -8,6 +8,7 @@ import { ControlConnection, type TraceFn } from './control.js';
 import { connectSocket } from './socket.js';
 import { openActive, openPassive } from './data.js';
 import { retrieve, store, type TransferOptions } from './transfer.js';
+import type { FileSource, FileTarget } from './file-io.js';
 
 export interface FtpClientOptions {
   /** Connect timeout and idle timeout (no reply, no data), in ms. Default 30 s. */
@@ -28,6 +29,8 @@ export interface TransferStart {
   socket: Socket;
   /** Size announced in the 1xx reply, "(N bytes)", when the server gives one. */
   size?: number | undefined;
+  /** True when the socket reads into the `onread` buffers given to transfercmd. */
+  usesOnread: boolean;
 }
 
 /**
@@ -136,9 +139,9 @@ export class FtpClient {
    * given. Resolves once the server accepted the command (1xx) and the data
    * socket is connected; the caller then reads the final reply.
    */
-  async transfercmd(cmd: string, rest?: number): Promise<TransferStart> {
+  async transfercmd(cmd: string, rest?: number, onread?: OnReadOpts): Promise<TransferStart> {
     checkCommandArgument(cmd, 'command');
-    const pending = this.passive ? await openPassive(this) : await openActive(this);
+    const pending = this.passive ? await openPassive(this, onread) : await openActive(this);
     try {
       if (rest !== undefined) {
         const reply = await this.sendcmd(`REST ${rest}`, { allowError: true });
@@ -151,21 +154,24 @@ export class FtpClient {
         throw new ProtocolError(`expected 150 before the transfer, got ${reply.code} ${replyText(reply)}`);
       }
       const socket = await pending.connected();
-      return { socket, size: parseTransferSize(replyText(reply)) };
+      return { socket, size: parseTransferSize(replyText(reply)), usesOnread: pending.usesOnread };
     } catch (err) {
       pending.cancel();
       throw err;
     }
   }
 
-  /** Downloads through `cmd` (e.g. "RETR file") into `writable`; resolves with the byte count. */
-  retrieve(cmd: string, writable: Writable, opts: TransferOptions = {}): Promise<number> {
-    return retrieve(this, cmd, writable, opts);
+  /**
+   * Downloads through `cmd` (e.g. "RETR file") into a stream, or into a file
+   * descriptor from a position (the fast path: flat memory); resolves with the byte count.
+   */
+  retrieve(cmd: string, dest: Writable | FileTarget, opts: TransferOptions = {}): Promise<number> {
+    return retrieve(this, cmd, dest, opts);
   }
 
-  /** Uploads `readable` through `cmd` (e.g. "STOR file"); resolves with the byte count. */
-  store(cmd: string, readable: Readable, opts: TransferOptions = {}): Promise<number> {
-    return store(this, cmd, readable, opts);
+  /** Uploads a stream, or a file descriptor from a position to its end, through `cmd` (e.g. "STOR file"). */
+  store(cmd: string, source: Readable | FileSource, opts: TransferOptions = {}): Promise<number> {
+    return store(this, cmd, source, opts);
   }
 
   /** Says goodbye politely; closes the connection whatever the server answers. */

@@ -1,4 +1,4 @@
-import { createServer, type Socket } from 'node:net';
+import { createServer, type OnReadOpts, type Socket } from 'node:net';
 import { FtpError } from '../protocol/errors.js';
 import { formatEprt, formatPort, parseEpsv, parsePasv, plainAddress } from '../protocol/parse.js';
 import { connectSocket } from './socket.js';
@@ -12,6 +12,8 @@ import type { FtpClient } from './client.js';
 export interface PendingData {
   connected(): Promise<Socket>;
   cancel(): void;
+  /** Whether the socket reads into the caller's buffers (see FileWriter). */
+  usesOnread: boolean;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface PendingData {
  * connection's peer: the address inside a 227 reply is never used, so a
  * hostile server cannot steer us to another host.
  */
-export async function openPassive(client: FtpClient): Promise<PendingData> {
+export async function openPassive(client: FtpClient, onread?: OnReadOpts): Promise<PendingData> {
   let port: number | undefined;
   if (client.features.epsv !== false) {
     const reply = await client.sendcmd('EPSV', { allowError: true });
@@ -37,13 +39,13 @@ export async function openPassive(client: FtpClient): Promise<PendingData> {
     if (reply.code !== 227) throw client.replyError(reply);
     port = parsePasv(reply.lines.join(' ')).port;
   }
-  const socket = await connectData(client.peerAddress, port, client.timeoutMs);
-  return { connected: async () => socket, cancel: () => socket.destroy() };
+  const socket = await connectData(client.peerAddress, port, client.timeoutMs, onread);
+  return { connected: async () => socket, cancel: () => socket.destroy(), usesOnread: onread !== undefined };
 }
 
-async function connectData(host: string, port: number, timeoutMs: number): Promise<Socket> {
+async function connectData(host: string, port: number, timeoutMs: number, onread?: OnReadOpts): Promise<Socket> {
   try {
-    return await connectSocket(host, port, timeoutMs);
+    return await connectSocket(host, port, timeoutMs, onread);
   } catch (err) {
     throw new FtpError('transfer', `data connection: ${(err as Error).message}`);
   }
@@ -87,7 +89,8 @@ export async function openActive(client: FtpClient): Promise<PendingData> {
     server.on('close', () => clearTimeout(timer));
   });
   accepted.catch(() => {}); // observed later through connected(); avoid an unhandled rejection
-  return { connected: () => accepted, cancel: () => server.close() };
+  // An accepted socket cannot be given our read buffers: it uses 'data' events.
+  return { connected: () => accepted, cancel: () => server.close(), usesOnread: false };
 }
 
 async function announce(client: FtpClient, host: string, port: number): Promise<void> {

@@ -1,10 +1,10 @@
-import { connect, type Socket } from 'node:net';
+import { connect, type OnReadOpts, type Socket } from 'node:net';
 import { FtpError } from '../protocol/errors.js';
 
 /** Opens a TCP connection, failing with kind 'connect' on refusal, DNS error or timeout. */
-export function connectSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
+export function connectSocket(host: string, port: number, timeoutMs: number, onread?: OnReadOpts): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port });
+    const socket = connect({ host, port, ...(onread ? { onread } : {}) });
     const fail = (message: string) => {
       socket.destroy();
       reject(new FtpError('connect', message));

@@ -4,7 +4,8 @@ import type { Socket } from 'node:net';
 import { FtpError } from '../protocol/errors.js';
 import { isCompletion, type Reply } from '../protocol/reply.js';
 import { CrlfToLf, LfToCrlf } from '../protocol/ascii.js';
-import type { FtpClient } from './client.js';
+import type { FtpClient, TransferStart } from './client.js';
+import { FileWriter, LocalFileError, isFileTarget, sendFile, type FileSource, type FileTarget } from './file-io.js';
 
 export interface TransferOptions {
   /** Byte offset to resume from (sends REST). */
@@ -24,36 +25,52 @@ export interface TransferOptions {
 /** How long to wait for the server's side of an ABOR or a failed transfer. */
 const SETTLE_MS = 3_000;
 
-export async function retrieve(client: FtpClient, cmd: string, writable: Writable, opts: TransferOptions): Promise<number> {
+export async function retrieve(client: FtpClient, cmd: string, dest: Writable | FileTarget, opts: TransferOptions): Promise<number> {
   opts.signal?.throwIfAborted();
-  const { socket, size } = await client.transfercmd(cmd, opts.rest);
-  opts.onStart?.(size);
   const ascii = client.transferType === 'A';
-  // Trust the 150's "(N bytes)" only for a whole binary file: it counts the file, not the wire.
-  const expected = opts.expectedBytes ?? (ascii || opts.rest ? undefined : size);
   let bytes = 0;
-  socket.on('data', (chunk: Buffer) => {
-    bytes += chunk.length;
-    opts.onBytes?.(chunk.length);
-  });
-  const convert = ascii ? converter(new CrlfToLf()) : undefined;
-  await settle(client, socket, receive(socket, convert, writable, !!opts.keepOpen), opts);
+  const count = (n: number) => {
+    bytes += n;
+    opts.onBytes?.(n);
+  };
+  let data: Promise<void>;
+  let start: TransferStart;
+  if (isFileTarget(dest)) {
+    const writer = new FileWriter(dest, count, ascii ? new CrlfToLf() : undefined);
+    start = await client.transfercmd(cmd, opts.rest, writer.onread);
+    data = writer.run(start.socket, start.usesOnread);
+  } else {
+    start = await client.transfercmd(cmd, opts.rest);
+    start.socket.on('data', (chunk: Buffer) => count(chunk.length));
+    data = receive(start.socket, ascii ? converter(new CrlfToLf()) : undefined, dest, !!opts.keepOpen);
+  }
+  opts.onStart?.(start.size);
+  await settle(client, start.socket, data, opts);
+  // Trust the 150's "(N bytes)" only for a whole binary file: it counts the file, not the wire.
+  const expected = opts.expectedBytes ?? (ascii || opts.rest ? undefined : start.size);
   if (expected !== undefined && bytes < expected) {
     throw new FtpError('transfer', `transfer incomplete: received ${bytes} of ${expected} bytes`);
   }
   return bytes;
 }
 
-export async function store(client: FtpClient, cmd: string, readable: Readable, opts: TransferOptions): Promise<number> {
+export async function store(client: FtpClient, cmd: string, source: Readable | FileSource, opts: TransferOptions): Promise<number> {
   opts.signal?.throwIfAborted();
   const { socket } = await client.transfercmd(cmd, opts.rest);
   opts.onStart?.(undefined);
-  if (opts.onBytes) readable.on('data', (chunk: Buffer) => opts.onBytes!(chunk.length));
-  const stages = client.transferType === 'A' ? [readable, converter(new LfToCrlf()), socket] : [readable, socket];
-  // Losing the socket may destroy the source: a file being read loses nothing.
-  const sent = pipeline(stages as [Readable, Writable]).catch((err) => {
-    throw isFileSystemError(err) ? new LocalStreamError(err) : err;
-  });
+  const ascii = client.transferType === 'A';
+  const onBytes = opts.onBytes ?? (() => {});
+  let sent: Promise<void>;
+  if (isFileTarget(source)) {
+    sent = sendFile(socket, source, onBytes, ascii ? new LfToCrlf() : undefined);
+  } else {
+    source.on('data', (chunk: Buffer) => onBytes(chunk.length));
+    const stages = ascii ? [source, converter(new LfToCrlf()), socket] : [source, socket];
+    // Losing the socket may destroy the source: a stream being read loses nothing.
+    sent = pipeline(stages as [Readable, Writable]).catch((err) => {
+      throw isFileSystemError(err) ? new LocalFileError(err) : err;
+    });
+  }
   try {
     await settle(client, socket, sent, opts);
   } catch (err) {
@@ -63,13 +80,6 @@ export async function store(client: FtpClient, cmd: string, readable: Readable, 
     throw err;
   }
   return socket.bytesWritten;
-}
-
-/** Wraps an error of the local file so it is not mistaken for a network failure. */
-class LocalStreamError extends Error {
-  constructor(override readonly cause: Error) {
-    super(cause.message);
-  }
 }
 
 /**
@@ -86,7 +96,7 @@ function receive(socket: Socket, convert: Transform | undefined, dest: Writable,
     socket.on('error', (err) => (socketError ??= err));
     dest.once('error', (err) => {
       socket.destroy();
-      reject(new LocalStreamError(err));
+      reject(new LocalFileError(err));
     });
     socket.once('close', () => {
       const failure = socket.readableEnded ? undefined : (socketError ?? new FtpError('transfer', 'data connection closed before the end of the transfer'));
@@ -141,7 +151,7 @@ async function settle(client: FtpClient, socket: Socket, data: Promise<void>, op
     await abortTransfer(client, final);
     throw new FtpError('aborted', 'transfer interrupted');
   }
-  if (dataError instanceof LocalStreamError) {
+  if (dataError instanceof LocalFileError) {
     // The server's side no longer matters; its late reply must not be misread later.
     client.close();
     throw dataError.cause;

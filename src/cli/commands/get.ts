@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { FileTarget } from '../../core/file-io.js';
 import type { Io } from '../io.js';
 import type { TransferFlags } from '../options.js';
 import { UsageError } from '../exit-codes.js';
@@ -38,7 +39,7 @@ export async function get(io: Io, targetArg: string, arg1: string | undefined, a
     const remoteSize = await client.size(remotePath);
     if (opts.ascii) await client.type('A');
 
-    let sink: Writable = io.stdout;
+    let sink: Writable | FileTarget = io.stdout;
     let offset = opts.rest ?? 0;
     let part: PartFile | undefined;
     if (!toStdout) {
@@ -48,23 +49,27 @@ export async function get(io: Io, targetArg: string, arg1: string | undefined, a
         return;
       }
       part = opened;
-      sink = part.stream;
+      sink = part.target;
       offset = part.offset;
     }
     const progress = await createProgress(io, { name: remotePath, verb: 'downloaded', quiet: !!opts.quiet, bar: opts.progress });
     const resume = opts.rest !== undefined || offset > 0;
+    let received = 0;
     try {
       await client.retrieve(`RETR ${remotePath}`, sink, {
         rest: resume ? offset : undefined,
         expectedBytes: remoteSize !== undefined && !opts.ascii ? remoteSize - offset : undefined,
         onStart: (announced) => progress.start(remoteSize ?? (announced !== undefined && !resume ? announced : undefined), offset),
-        onBytes: (n) => progress.add(n),
+        onBytes: (n) => {
+          received += n;
+          progress.add(n);
+        },
         signal: io.signal,
         keepOpen: toStdout,
       });
     } catch (err) {
       progress.finish(false);
-      if (part) await part.discardIfUntouched();
+      if (part) await part.abandon(received > 0);
       throw err;
     }
     if (part) await part.commit();

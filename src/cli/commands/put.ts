@@ -1,15 +1,13 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { FileSource } from '../../core/file-io.js';
 import type { Io } from '../io.js';
 import type { TransferFlags } from '../options.js';
 import { LocalError, UsageError } from '../exit-codes.js';
-import { checkRemoteName, parseTarget } from '../target.js';
+import { checkRemoteName, parseTarget, type Target } from '../target.js';
 import { withSession } from '../session.js';
 import { createProgress } from '../progress.js';
-
-const READ_CHUNK = 1024 * 1024;
 
 /** tftp put <host|url> <local> [remote] */
 export async function put(io: Io, targetArg: string, local: string, remoteArg: string | undefined, opts: TransferFlags): Promise<void> {
@@ -31,13 +29,29 @@ export async function put(io: Io, targetArg: string, local: string, remoteArg: s
   if (fromStdin && (opts.rest !== undefined || opts.continue)) throw new UsageError('--rest and --continue need a local file, not stdin');
 
   let localSize = 0;
+  let file: FileHandle | undefined;
   if (!fromStdin) {
     const s = await stat(local);
     if (s.isDirectory()) throw new LocalError(`${local}: is a directory`);
     localSize = s.size;
+    file = await open(local, 'r'); // fails now, before connecting, if unreadable
   }
-  const remotePath = remote;
+  try {
+    await upload(io, target, opts, { local, remotePath: remote, file, localSize });
+  } finally {
+    await file?.close();
+  }
+}
 
+interface Upload {
+  local: string;
+  remotePath: string;
+  /** The open local file; undefined for stdin. */
+  file: FileHandle | undefined;
+  localSize: number;
+}
+
+async function upload(io: Io, target: Target, opts: TransferFlags, { local, remotePath, file, localSize }: Upload): Promise<void> {
   await withSession(io, target, opts, async (client) => {
     await client.type('I');
     let offset = opts.rest ?? 0;
@@ -52,18 +66,17 @@ export async function put(io: Io, targetArg: string, local: string, remoteArg: s
     if (offset > localSize) throw new LocalError(`${local} has ${localSize} bytes, fewer than the --rest offset ${offset}`);
     if (opts.ascii) await client.type('A');
 
-    const source: Readable = fromStdin ? io.stdin : createReadStream(local, { start: offset, highWaterMark: READ_CHUNK });
+    const source: Readable | FileSource = file ? { fd: file.fd, position: offset } : io.stdin;
     const progress = await createProgress(io, { name: remotePath, verb: 'uploaded', quiet: !!opts.quiet, bar: opts.progress });
     try {
       await client.store(`STOR ${remotePath}`, source, {
         rest: opts.rest !== undefined || offset > 0 ? offset : undefined,
-        onStart: () => progress.start(fromStdin ? undefined : localSize, offset),
+        onStart: () => progress.start(file ? localSize : undefined, offset),
         onBytes: (n) => progress.add(n),
         signal: io.signal,
       });
     } catch (err) {
       progress.finish(false);
-      if (!fromStdin) source.destroy();
       throw err;
     }
     progress.finish(true);

@@ -1,0 +1,200 @@
+import { read, write } from 'node:fs';
+import type { Socket, OnReadOpts } from 'node:net';
+
+/**
+ * The fast path between a data connection and a local file: a few reusable
+ * buffers and positional file I/O, so memory stays flat whatever the file
+ * size and no garbage is made per chunk. Streams remain for everything else.
+ */
+
+/** Bytes of one read or write. */
+const BUFFER_BYTES = 256 * 1024;
+/** Buffers in flight at once: enough to keep the disk and the socket busy together. */
+const IN_FLIGHT = 4;
+
+/** A file to download into, from `position` on (the caller owns and closes the fd). */
+export interface FileTarget {
+  fd: number;
+  position: number;
+}
+
+/** A file to upload from `position` to its end (the caller owns and closes the fd). */
+export interface FileSource {
+  fd: number;
+  position: number;
+}
+
+export function isFileTarget(x: unknown): x is FileTarget {
+  return typeof (x as FileTarget)?.fd === 'number' && typeof (x as FileTarget)?.position === 'number';
+}
+
+/** A line-ending converter (see protocol/ascii.ts). */
+export interface Converter {
+  push(chunk: Buffer): Buffer;
+  flush?(): Buffer;
+}
+
+/** An error of the local file, kept apart from network failures. */
+export class LocalFileError extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
+/**
+ * Writes what a data socket receives into a file. Give `onread` to the socket
+ * when creating it (reads then land straight in pooled buffers); for a socket
+ * made without it, `run` falls back to 'data' events.
+ */
+export class FileWriter {
+  private readonly free: Buffer[] = [];
+  private inFlight = 0;
+  /** We asked the socket to stop reading; the next completed write resumes it. */
+  private paused = false;
+  private position: number;
+  private socket: Socket | undefined;
+  private failure: Error | undefined;
+  private idle: (() => void) | undefined;
+
+  readonly onread: OnReadOpts = {
+    buffer: () => this.free.pop() ?? Buffer.allocUnsafe(BUFFER_BYTES),
+    callback: (n: number, buf: Uint8Array) => this.accept(buf as Buffer, n, true),
+  };
+
+  constructor(
+    private readonly target: FileTarget,
+    private readonly onBytes: (n: number) => void,
+    private readonly convert?: Converter,
+  ) {
+    this.position = target.position;
+  }
+
+  /** Resolves when the socket has closed and every byte is in the file. */
+  run(socket: Socket, usesOnread: boolean): Promise<void> {
+    this.socket = socket;
+    if (!usesOnread) {
+      socket.on('data', (chunk: Buffer) => {
+        if (!this.accept(chunk, chunk.length, false)) socket.pause(); // accept() noted the pause
+      });
+    }
+    let socketError: Error | undefined;
+    socket.on('error', (err) => (socketError ??= err));
+    return new Promise((resolve, reject) => {
+      socket.once('close', () => void this.finish(socket.readableEnded, socketError).then(resolve, reject));
+    });
+  }
+
+  private async finish(ended: boolean, socketError: Error | undefined): Promise<void> {
+    await this.whenIdle();
+    const tail = ended && !this.failure ? this.convert?.flush?.() : undefined;
+    if (tail?.length) {
+      this.writeOut(tail, undefined);
+      await this.whenIdle();
+    }
+    if (this.failure) throw new LocalFileError(this.failure);
+    if (!ended) throw socketError ?? new Error('data connection closed before the end of the transfer');
+  }
+
+  /** Takes one chunk; false asks the socket to pause until a write completes. */
+  private accept(buf: Buffer, n: number, pooled: boolean): boolean {
+    if (this.failure) return false;
+    this.onBytes(n);
+    if (this.convert) {
+      const out = this.convert.push(buf.subarray(0, n));
+      if (pooled) this.free.push(buf); // converted into a copy: the buffer is free again
+      if (out.length) this.writeOut(out, undefined);
+    } else {
+      this.writeOut(buf.subarray(0, n), pooled ? buf : undefined);
+    }
+    if (this.inFlight < IN_FLIGHT) return true;
+    this.paused = true;
+    return false;
+  }
+
+  private writeOut(data: Buffer, pooled: Buffer | undefined): void {
+    this.inFlight++;
+    const position = this.position;
+    this.position += data.length;
+    writeFully(this.target.fd, data, position, (err) => {
+      this.inFlight--;
+      if (pooled) this.free.push(pooled);
+      if (err && !this.failure) {
+        this.failure = err;
+        this.socket?.destroy();
+      }
+      if (this.inFlight === 0) this.idle?.();
+      if (this.paused && !this.failure && this.inFlight < IN_FLIGHT) {
+        this.paused = false;
+        this.socket?.resume(); // restarts reading, for 'data' events and onread alike
+      }
+    });
+  }
+
+  private whenIdle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.idle = resolve));
+  }
+}
+
+function writeFully(fd: number, data: Buffer, position: number, done: (err: Error | null) => void): void {
+  write(fd, data, 0, data.length, position, (err, written) => {
+    if (err) return done(err);
+    if (written < data.length) return writeFully(fd, data.subarray(written), position + written, done);
+    done(null);
+  });
+}
+
+function readAt(fd: number, buf: Buffer, position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    read(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(new LocalFileError(err)) : resolve(n)));
+  });
+}
+
+/**
+ * Sends a file over a data socket from `position` to its end, then closes the
+ * sending side. At most IN_FLIGHT buffers exist; a buffer is reused once the
+ * socket has handed it to the kernel.
+ */
+export async function sendFile(socket: Socket, source: FileSource, onBytes: (n: number) => void, convert?: Converter): Promise<void> {
+  const free: Buffer[] = [];
+  let allocated = 0;
+  let waiter: (() => void) | undefined;
+  let failure: Error | undefined;
+  const fail = (err: Error) => {
+    failure ??= err;
+    waiter?.();
+  };
+  socket.on('error', fail);
+  socket.once('close', () => fail(new Error('data connection closed by the server')));
+  const release = (buf: Buffer) => {
+    free.push(buf);
+    waiter?.();
+  };
+  const take = async (): Promise<Buffer> => {
+    for (;;) {
+      if (failure) throw failure;
+      const buf = free.pop() ?? (allocated < IN_FLIGHT ? (allocated++, Buffer.allocUnsafe(BUFFER_BYTES)) : undefined);
+      if (buf) return buf;
+      await new Promise<void>((resolve) => (waiter = resolve));
+      waiter = undefined;
+    }
+  };
+
+  let position = source.position;
+  for (;;) {
+    const buf = await take();
+    const n = await readAt(source.fd, buf, position);
+    if (n === 0) break;
+    if (failure) throw failure;
+    position += n;
+    onBytes(n);
+    // The buffer goes back to the pool once the kernel has the bytes: that is the back-pressure.
+    const data = convert ? convert.push(buf.subarray(0, n)) : buf.subarray(0, n);
+    socket.write(data, () => release(buf));
+  }
+  await new Promise<void>((resolve, reject) => {
+    if (failure) return reject(failure);
+    socket.end(() => resolve());
+    socket.once('error', reject);
+  });
+}

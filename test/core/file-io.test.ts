@@ -1,0 +1,93 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, connect, type Server, type Socket, type AddressInfo } from 'node:net';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileWriter, sendFile } from '../../src/core/file-io.js';
+import { CrlfToLf } from '../../src/protocol/ascii.js';
+
+// The pooled file path against real sockets: a sender far faster than the
+// disk queue must be paused and resumed many times without losing a byte.
+
+let server: Server | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  server?.close();
+  server = undefined;
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function serve(onConnection: (s: Socket) => void): Promise<number> {
+  server = createServer(onConnection);
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return (server.address() as AddressInfo).port;
+}
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('FileWriter', () => {
+  it.each([[true], [false]])('writes 48 MiB sent at full speed byte-identical (onread %s)', async (useOnread) => {
+    const data = randomBytes(48 * 1024 * 1024);
+    const port = await serve((s) => s.end(data));
+    dir = await mkdtemp(join(tmpdir(), 'tftp-fileio-'));
+    const path = join(dir, 'out.bin');
+    await writeFile(path, 'KEEP'); // bytes before the position must survive
+    const handle = await open(path, 'r+');
+    let counted = 0;
+    const writer = new FileWriter({ fd: handle.fd, position: 4 }, (n) => (counted += n));
+    const socket = connect({ host: '127.0.0.1', port, ...(useOnread ? { onread: writer.onread } : {}) });
+    await writer.run(socket, useOnread);
+    await handle.close();
+    const got = await readFile(path);
+    expect(counted).toBe(data.length);
+    expect(got.subarray(0, 4).toString()).toBe('KEEP');
+    expect(sha(got.subarray(4))).toBe(sha(data));
+  });
+
+  it('converts CRLF split across reads and rejects when the sender resets', async () => {
+    const port = await serve((s) => {
+      s.write('a\r');
+      setTimeout(() => s.write('\nb\r\n'), 20);
+      setTimeout(() => s.resetAndDestroy(), 60);
+    });
+    dir = await mkdtemp(join(tmpdir(), 'tftp-fileio-'));
+    const handle = await open(join(dir, 'out.txt'), 'w');
+    const writer = new FileWriter({ fd: handle.fd, position: 0 }, () => {}, new CrlfToLf());
+    const socket = connect({ host: '127.0.0.1', port, onread: writer.onread });
+    await expect(writer.run(socket, true)).rejects.toThrow(/ECONNRESET|closed/);
+    await handle.close();
+    expect(await readFile(join(dir, 'out.txt'), 'utf8')).toBe('a\nb\n');
+  });
+});
+
+describe('sendFile', () => {
+  it('sends a file from an offset to its end, byte-identical', async () => {
+    const data = randomBytes(20 * 1024 * 1024 + 3);
+    dir = await mkdtemp(join(tmpdir(), 'tftp-fileio-'));
+    await writeFile(join(dir, 'in.bin'), data);
+    const received: Buffer[] = [];
+    const done = new Promise<void>((resolve) => {
+      void serve((s) => {
+        // A slow reader: forces the sender to wait for its buffers.
+        s.on('data', (c: Buffer) => {
+          received.push(c);
+          s.pause();
+          setImmediate(() => s.resume());
+        });
+        s.on('end', () => resolve());
+      }).then((port) => {
+        const socket = connect({ host: '127.0.0.1', port });
+        socket.once('connect', async () => {
+          const handle = await open(join(dir!, 'in.bin'), 'r');
+          let counted = 0;
+          await sendFile(socket, { fd: handle.fd, position: 1000 }, (n) => (counted += n));
+          await handle.close();
+          expect(counted).toBe(data.length - 1000);
+        });
+      });
+    });
+    await done;
+    expect(sha(Buffer.concat(received))).toBe(sha(data.subarray(1000)));
+  });
+});
