@@ -4,8 +4,7 @@
 // LOCALDIR/<basename>. Prints one JSON line with the loop time (connect and
 // login excluded), like bench/ftplib_peer.py does.
 // TFTP_BENCH_LIB may point at another build of the library (default ../dist/index.js).
-import { createWriteStream, readFileSync } from 'node:fs';
-import { finished } from 'node:stream/promises';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -33,13 +32,14 @@ await client.type('I');
 let total = 0;
 const t0 = process.hrtime.bigint();
 for (const name of names) {
-  const out = createWriteStream(join(localDir, basename(name)));
-  const n = await client.retrieve(`RETR ${name}`, out);
-  // The library may or may not end the stream it was given: make sure the
-  // file is complete on disk before the next transfer starts.
-  if (!out.writableEnded) out.end();
-  await finished(out);
-  total += typeof n === 'number' ? n : out.bytesWritten;
+  // The library's file path (what a CLI download uses): an fd and a position.
+  // A sequential loop opens synchronously, as Python's open() does.
+  const fd = openSync(join(localDir, basename(name)), 'w');
+  try {
+    total += await client.retrieve(`RETR ${name}`, { fd, position: 0 });
+  } finally {
+    closeSync(fd);
+  }
 }
 const loopS = Number(process.hrtime.bigint() - t0) / 1e9;
 await client.quit();

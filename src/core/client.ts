@@ -149,11 +149,19 @@ export class FtpClient {
           throw new FtpError('transfer', `server cannot resume at byte ${rest} (REST refused: ${reply.code} ${replyText(reply)})`, reply.code);
         }
       }
-      const reply = await this.sendcmd(cmd);
+      // Some servers answer only once the data connection is up, so wait for both at once.
+      const replied = this.sendcmd(cmd);
+      const connected = pending.connected().catch((err: Error) => {
+        // The server may wait for this connection forever: the session cannot go on.
+        this.close(err);
+        throw err;
+      });
+      replied.catch(() => {});
+      const [reply, socket] = await Promise.all([replied, connected]);
       if (!isPreliminary(reply)) {
+        socket.destroy();
         throw new ProtocolError(`expected 150 before the transfer, got ${reply.code} ${replyText(reply)}`);
       }
-      const socket = await pending.connected();
       return { socket, size: parseTransferSize(replyText(reply)), usesOnread: pending.usesOnread };
     } catch (err) {
       pending.cancel();

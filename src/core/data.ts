@@ -39,8 +39,14 @@ export async function openPassive(client: FtpClient, onread?: OnReadOpts): Promi
     if (reply.code !== 227) throw client.replyError(reply);
     port = parsePasv(reply.lines.join(' ')).port;
   }
-  const socket = await connectData(client.peerAddress, port, client.timeoutMs, onread);
-  return { connected: async () => socket, cancel: () => socket.destroy(), usesOnread: onread !== undefined };
+  // Connect while the transfer command goes out: one round trip less per file.
+  const socket = connectData(client.peerAddress, port, client.timeoutMs, onread);
+  socket.catch(() => {}); // observed through connected()
+  return {
+    connected: () => socket,
+    cancel: () => void socket.then((s) => s.destroy(), () => {}),
+    usesOnread: onread !== undefined,
+  };
 }
 
 async function connectData(host: string, port: number, timeoutMs: number, onread?: OnReadOpts): Promise<Socket> {
