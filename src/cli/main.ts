@@ -3,7 +3,6 @@ import { CommanderError } from 'commander';
 import type { Io } from './io.js';
 import { buildProgram } from './program.js';
 import { EXIT } from './exit-codes.js';
-import { reportError } from './output.js';
 
 export type { Io } from './io.js';
 
@@ -23,6 +22,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) return commanderExit(err);
+    const { reportError } = await import('./output.js'); // chalk only when there is an error to colour
     return reportError(io, err, argv.includes('-v') || argv.includes('--verbose'));
   }
 }
