@@ -1,5 +1,6 @@
 export { FtpClient, type FtpClientOptions, type ServerFeatures, type TransferStart } from './core/client.js';
 export type { TransferOptions } from './core/transfer.js';
 export type { TraceFn } from './core/control.js';
-export { FtpError, TemporaryError, PermanentError, LoginError, ProtocolError, type FtpErrorKind } from './protocol/errors.js';
+export { FtpError, TemporaryError, PermanentError, LoginError, ProtocolError, RestRefusedError, type FtpErrorKind } from './protocol/errors.js';
 export { ReplyReader, type Reply } from './protocol/reply.js';
+export type { FileTarget, FileSource } from './core/file-io.js';

@@ -20,6 +20,10 @@ export interface ResumeRequest {
   rest?: number | undefined;
   continue?: boolean | undefined;
   remoteSize?: number | undefined;
+  /** A retry: go on from the .part this command left, if there is one. */
+  retry?: boolean | undefined;
+  /** Throw away the .part (the remote file changed): start again from byte 0. */
+  restart?: boolean | undefined;
 }
 
 async function sizeOf(path: string): Promise<number | undefined> {
@@ -35,8 +39,13 @@ async function sizeOf(path: string): Promise<number | undefined> {
 
 /** The offset to download from, preparing `<final>.part` so it holds exactly the bytes before it. */
 async function resumeOffset(final: string, part: string, req: ResumeRequest): Promise<number | 'complete'> {
+  if (req.restart) {
+    await unlink(part).catch(() => {});
+    return 0;
+  }
   const partSize = await sizeOf(part);
   const finalSize = await sizeOf(final);
+  if (req.retry && partSize !== undefined) return partSize;
   if (req.continue) {
     if (partSize !== undefined) return partSize;
     if (finalSize === undefined || finalSize === 0) return 0;

@@ -19,6 +19,8 @@ export interface TransferFlags extends ConnectionOptions {
   continue?: boolean;
   quiet?: boolean;
   progress: boolean;
+  retries: number;
+  retryDelay: number;
 }
 
 function integer(min: number, max: number, what: string) {
@@ -52,6 +54,8 @@ export function addTransferOptions(cmd: Command): Command {
     .addOption(new Option('--ascii', 'ASCII transfer, TYPE A: CRLF<->LF line endings'))
     .addOption(new Option('--rest <offset>', 'resume from this byte offset (sends REST)').argParser(integer(0, Number.MAX_SAFE_INTEGER, 'a byte offset')).conflicts('continue'))
     .option('-c, --continue', 'resume a partial transfer where it stopped')
+    .option('--retries <n>', 'retry a failed transfer n times, resuming where it stopped', integer(0, 100, 'a count 0-100'), 0)
+    .option('--retry-delay <seconds>', 'first delay between retries, doubled each time (max 30)', seconds, 1)
     .option('-q, --quiet', 'print nothing but errors')
     .option('--no-progress', 'no progress bar');
 }

@@ -1,6 +1,6 @@
 import type { OnReadOpts, Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { FtpError, LoginError, ProtocolError, errorForReply } from '../protocol/errors.js';
+import { FtpError, LoginError, ProtocolError, RestRefusedError, errorForReply } from '../protocol/errors.js';
 import { isCompletion, isPreliminary, replyText, type Reply } from '../protocol/reply.js';
 import { parseSize, parseTransferSize, parse257, plainAddress } from '../protocol/parse.js';
 import { checkCommandArgument } from '../protocol/command.js';
@@ -125,6 +125,14 @@ export class FtpClient {
     throw this.replyError(reply);
   }
 
+  /** MDTM of a remote file as the server states it (YYYYMMDDHHMMSS[.sss], UTC), or undefined. */
+  async mdtm(path: string): Promise<string | undefined> {
+    const reply = await this.sendcmd(`MDTM ${path}`, { allowError: true });
+    if (reply.code === 213) return replyText(reply);
+    if (reply.code >= 500) return undefined;
+    throw this.replyError(reply);
+  }
+
   async pwd(): Promise<string> {
     const reply = await this.voidcmd('PWD');
     return parse257(reply.lines.join('\n'));
@@ -146,7 +154,7 @@ export class FtpClient {
       if (rest !== undefined) {
         const reply = await this.sendcmd(`REST ${rest}`, { allowError: true });
         if (reply.code !== 350) {
-          throw new FtpError('transfer', `server cannot resume at byte ${rest} (REST refused: ${reply.code} ${replyText(reply)})`, reply.code);
+          throw new RestRefusedError(rest, reply.code, replyText(reply));
         }
       }
       // Some servers answer only once the data connection is up, so wait for both at once.

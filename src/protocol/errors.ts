@@ -50,6 +50,14 @@ export class LoginError extends FtpError {
   }
 }
 
+/** The server will not resume at an offset (REST refused): retrying cannot help. */
+export class RestRefusedError extends FtpError {
+  override name = 'RestRefusedError';
+  constructor(offset: number, code: number, text: string) {
+    super('transfer', `server cannot resume at byte ${offset} (REST refused: ${code} ${text})`, code);
+  }
+}
+
 export class ProtocolError extends FtpError {
   override name = 'ProtocolError';
   constructor(message: string) {

@@ -8,6 +8,8 @@ import { LocalError, UsageError } from '../exit-codes.js';
 import { checkRemoteName, parseTarget, type Target } from '../target.js';
 import { withSession } from '../session.js';
 import { createProgress } from '../progress.js';
+import { withRetries } from '../retry.js';
+import type { FtpClient } from '../../core/client.js';
 
 /** tftp put <host|url> <local> [remote] */
 export async function put(io: Io, targetArg: string, local: string, remoteArg: string | undefined, opts: TransferFlags): Promise<void> {
@@ -51,34 +53,39 @@ interface Upload {
   localSize: number;
 }
 
-async function upload(io: Io, target: Target, opts: TransferFlags, { local, remotePath, file, localSize }: Upload): Promise<void> {
-  await withSession(io, target, opts, async (client) => {
-    await client.type('I');
-    let offset = opts.rest ?? 0;
-    if (opts.continue) {
-      offset = (await client.size(remotePath)) ?? 0;
-      if (offset === localSize) {
-        if (!opts.quiet) io.stderr.write(`${remotePath} is already complete on the server (${offset} bytes)\n`);
-        return;
-      }
-      if (offset > localSize) throw new LocalError(`the remote ${remotePath} (${offset} bytes) is larger than ${local} (${localSize} bytes): not resuming`);
-    }
-    if (offset > localSize) throw new LocalError(`${local} has ${localSize} bytes, fewer than the --rest offset ${offset}`);
-    if (opts.ascii) await client.type('A');
+async function upload(io: Io, target: Target, opts: TransferFlags, up: Upload): Promise<void> {
+  // Stdin cannot be read twice: only a file is retried.
+  const retries = up.file ? opts.retries : 0;
+  await withRetries(io, { ...opts, retries }, (attempt) => withSession(io, target, opts, (client) => uploadOnce(io, client, opts, up, attempt)));
+}
 
-    const source: Readable | FileSource = file ? { fd: file.fd, position: offset } : io.stdin;
-    const progress = await createProgress(io, { name: remotePath, verb: 'uploaded', quiet: !!opts.quiet, bar: opts.progress });
-    try {
-      await client.store(`STOR ${remotePath}`, source, {
-        rest: opts.rest !== undefined || offset > 0 ? offset : undefined,
-        onStart: () => progress.start(file ? localSize : undefined, offset),
-        onBytes: (n) => progress.add(n),
-        signal: io.signal,
-      });
-    } catch (err) {
-      progress.finish(false);
-      throw err;
+async function uploadOnce(io: Io, client: FtpClient, opts: TransferFlags, { local, remotePath, file, localSize }: Upload, attempt: number): Promise<void> {
+  await client.type('I');
+  let offset = opts.rest ?? 0;
+  // A retry goes on from what the server already has, like -c.
+  if (opts.continue || (attempt > 0 && !opts.ascii)) {
+    offset = (await client.size(remotePath)) ?? 0;
+    if (offset === localSize) {
+      if (!opts.quiet) io.stderr.write(`${remotePath} is already complete on the server (${offset} bytes)\n`);
+      return;
     }
-    progress.finish(true);
-  });
+    if (offset > localSize) throw new LocalError(`the remote ${remotePath} (${offset} bytes) is larger than ${local} (${localSize} bytes): not resuming`);
+  }
+  if (offset > localSize) throw new LocalError(`${local} has ${localSize} bytes, fewer than the --rest offset ${offset}`);
+  if (opts.ascii) await client.type('A');
+
+  const source: Readable | FileSource = file ? { fd: file.fd, position: offset } : io.stdin;
+  const progress = await createProgress(io, { name: remotePath, verb: 'uploaded', quiet: !!opts.quiet, bar: opts.progress });
+  try {
+    await client.store(`STOR ${remotePath}`, source, {
+      rest: opts.rest !== undefined || offset > 0 ? offset : undefined,
+      onStart: () => progress.start(file ? localSize : undefined, offset),
+      onBytes: (n) => progress.add(n),
+      signal: io.signal,
+    });
+  } catch (err) {
+    progress.finish(false);
+    throw err;
+  }
+  progress.finish(true);
 }
