@@ -4,3 +4,4 @@ export type { TraceFn } from './core/control.js';
 export { FtpError, TemporaryError, PermanentError, LoginError, ProtocolError, RestRefusedError, type FtpErrorKind } from './protocol/errors.js';
 export { ReplyReader, type Reply } from './protocol/reply.js';
 export type { FileTarget, FileSource } from './core/file-io.js';
+export type { TlsOptions } from './core/tls.js';

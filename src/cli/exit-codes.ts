@@ -10,6 +10,7 @@ export const EXIT = {
   transfer: 6,
   local: 7,
   protocol: 8,
+  tls: 9,
   interrupted: 130,
 } as const;
 
@@ -24,6 +25,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   6    transfer failed or incomplete (connection lost, 426/451, timeout, short file)
   7    local file error (missing, unwritable, disk full)
   8    protocol error (malformed reply)
+  9    TLS error (AUTH TLS refused, handshake failed, certificate not trusted)
   130  interrupted (Ctrl-C)`;
 
 /** A mistake in how the command was called. */
@@ -47,6 +49,7 @@ const BY_KIND: Record<FtpErrorKind, number> = {
   protocol: EXIT.protocol,
   argument: EXIT.usage,
   aborted: EXIT.interrupted,
+  tls: EXIT.tls,
 };
 
 export function exitCodeFor(err: unknown): number {

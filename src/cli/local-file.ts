@@ -50,6 +50,9 @@ async function resumeOffset(final: string, part: string, req: ResumeRequest): Pr
     if (partSize !== undefined) return partSize;
     if (finalSize === undefined || finalSize === 0) return 0;
     if (finalSize === req.remoteSize) return 'complete';
+    if (req.remoteSize !== undefined && finalSize > req.remoteSize) {
+      throw new LocalError(`${final} has ${finalSize} bytes, more than the remote file's ${req.remoteSize}: not resuming`);
+    }
     await copyFile(final, part); // continue a file another tool left, without touching it
     return finalSize;
   }

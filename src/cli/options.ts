@@ -9,6 +9,12 @@ export interface ConnectionOptions {
   passive?: boolean;
   verbose?: boolean;
   timeout: number;
+  passwordStdin?: boolean;
+  netrcFile?: string;
+  tls?: boolean | string;
+  caFile?: string;
+  insecure?: boolean;
+  pinSha256?: string;
 }
 
 /** Options of get and put. */
@@ -41,7 +47,13 @@ export function addConnectionOptions(cmd: Command): Command {
   return cmd
     .option('-P, --port <n>', 'server port (default 21)', integer(1, 65535, 'a port number 1-65535'))
     .option('-u, --user <name>', 'user name (default anonymous)')
-    .option('--password <pw>', 'password (also env TFTP_PASSWORD; prompted on a terminal)')
+    .option('--password <pw>', 'password (visible to other users: prefer TFTP_PASSWORD, --password-stdin or ~/.netrc)')
+    .option('--password-stdin', 'read the password from the first line of stdin')
+    .option('--netrc-file <path>', 'credentials file to use instead of ~/.netrc')
+    .option('--tls [mode]', 'FTPS: explicit (AUTH TLS, the default) or implicit (port 990); also ftpes:// and ftps:// URLs')
+    .option('--ca-file <pem>', 'also trust the CA certificates in this PEM file')
+    .option('--pin-sha256 <fingerprint>', "accept exactly the server certificate with this SHA-256 fingerprint (-v prints it)")
+    .option('--insecure', "do not verify the server's certificate (prints a warning)")
     .addOption(new Option('--passive', 'passive data connections: EPSV, then PASV (default)').conflicts('active'))
     .addOption(new Option('--active', 'active data connections: EPRT, then PORT'))
     .option('--timeout <seconds>', 'connect and idle timeout', seconds, 30)

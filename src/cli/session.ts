@@ -2,8 +2,11 @@ import { FtpClient } from '../core/client.js';
 import { FtpError } from '../protocol/errors.js';
 import type { Io } from './io.js';
 import type { ConnectionOptions } from './options.js';
-import { checkRemoteName, type Target } from './target.js';
-import { promptHidden } from './prompt.js';
+import type { Target } from './target.js';
+import { credentials, warn } from './credentials.js';
+import { readFile } from 'node:fs/promises';
+import type { TlsOptions } from '../core/tls.js';
+import { LocalError, UsageError } from './exit-codes.js';
 
 /** A logged-in client, and how to end it. */
 export interface Session {
@@ -12,28 +15,15 @@ export interface Session {
   end(ok: boolean): Promise<void>;
 }
 
-/** The user and password to log in with, from the URL, the flags, the environment or a prompt. */
-export async function credentials(io: Io, target: Target, opts: ConnectionOptions): Promise<{ user: string; password: string }> {
-  const user = target.user ?? opts.user ?? 'anonymous';
-  let password = target.password ?? opts.password ?? io.env.TFTP_PASSWORD;
-  if (password === undefined) {
-    if (user !== 'anonymous' && user !== 'ftp' && io.stdin.isTTY && io.stderr.isTTY) {
-      password = await promptHidden(io, `Password for ${user}@${target.host}: `);
-    } else {
-      password = user === 'anonymous' || user === 'ftp' ? 'anonymous@' : '';
-    }
-  }
-  checkRemoteName(user, 'user name');
-  checkRemoteName(password, 'password');
-  return { user, password };
-}
-
 export async function openSession(io: Io, target: Target, opts: ConnectionOptions): Promise<Session> {
   const { user, password } = await credentials(io, target, opts);
   const trace = opts.verbose ? (dir: string, line: string) => io.stderr.write(`${dir} ${line}\n`) : undefined;
-  const client = new FtpClient({ timeoutMs: opts.timeout * 1000, passive: !opts.active, trace });
+  const tls = await tlsOptions(io, target, opts);
+  const client = new FtpClient({ timeoutMs: opts.timeout * 1000, passive: !opts.active, trace, tls });
   // Outside a transfer (which sends ABOR itself), Ctrl-C simply hangs up.
-  const onAbort = () => client.close(new FtpError('aborted', 'interrupted'));
+  const onAbort = () => {
+    if (!client.busy) client.close(new FtpError('aborted', 'interrupted'));
+  };
   io.signal?.addEventListener('abort', onAbort, { once: true });
   const end = async (ok: boolean) => {
     io.signal?.removeEventListener('abort', onAbort);
@@ -42,7 +32,7 @@ export async function openSession(io: Io, target: Target, opts: ConnectionOption
   };
   try {
     io.signal?.throwIfAborted();
-    await client.connect(target.host, target.port ?? opts.port ?? 21);
+    await client.connect(target.host, target.port ?? opts.port ?? (tls?.mode === 'implicit' ? 990 : 21));
     await client.login(user, password);
   } catch (err) {
     await end(false);
@@ -52,6 +42,28 @@ export async function openSession(io: Io, target: Target, opts: ConnectionOption
     client,
     end,
   };
+}
+
+/** FTPS settings from the URL scheme and the flags; undefined for plain FTP. */
+async function tlsOptions(io: Io, target: Target, opts: ConnectionOptions): Promise<TlsOptions | undefined> {
+  const flag = opts.tls === true ? 'explicit' : opts.tls;
+  if (flag !== undefined && flag !== 'explicit' && flag !== 'implicit') throw new UsageError(`--tls takes "explicit" or "implicit", not ${JSON.stringify(flag)}`);
+  const mode = target.tls ?? flag;
+  if (!mode) return undefined;
+  const tls: TlsOptions = { mode };
+  if (opts.caFile) {
+    try {
+      tls.ca = [await readFile(opts.caFile, 'utf8')];
+    } catch (err) {
+      throw new LocalError(`cannot read --ca-file ${opts.caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  if (opts.pinSha256) tls.pinSha256 = opts.pinSha256;
+  if (opts.insecure) {
+    tls.insecure = true;
+    warn(io, "--insecure: the server's certificate is not verified; anyone on the path can read and change this session");
+  }
+  return tls;
 }
 
 /** Runs `work` on a session and ends it either way. During a transfer, the transfer owns Ctrl-C. */

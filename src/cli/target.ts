@@ -9,11 +9,15 @@ export interface Target {
   /** The URL's path, relative to the login directory; undefined for a bare host. */
   path?: string;
   isUrl: boolean;
+  /** FTPS asked for by the URL scheme: ftpes:// explicit, ftps:// implicit. */
+  tls?: 'explicit' | 'implicit';
 }
+
+const SCHEMES: Record<string, Target['tls'] | 'plain'> = { 'ftp:': 'plain', 'ftpes:': 'explicit', 'ftps:': 'implicit' };
 
 /**
  * A bare host name or address, or ftp://[user[:password]@]host[:port]/path
- * (percent-decoded; IPv6 literals in brackets).
+ * (percent-decoded; IPv6 literals in brackets; ftpes:// and ftps:// for FTPS).
  */
 export function parseTarget(arg: string): Target {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) {
@@ -26,9 +30,11 @@ export function parseTarget(arg: string): Target {
   } catch {
     throw new UsageError(`invalid URL: ${arg}`);
   }
-  if (url.protocol !== 'ftp:') throw new UsageError(`unsupported URL scheme ${url.protocol.slice(0, -1)} (use ftp://)`);
+  const scheme = SCHEMES[url.protocol.toLowerCase()];
+  if (!scheme) throw new UsageError(`unsupported URL scheme ${url.protocol.slice(0, -1)} (use ftp://, ftpes:// or ftps://)`);
   if (!url.hostname) throw new UsageError(`URL has no host: ${arg}`);
   const target: Target = { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), isUrl: true };
+  if (scheme !== 'plain') target.tls = scheme;
   if (url.port) target.port = Number(url.port);
   if (url.username) target.user = decode(url.username, 'user name');
   if (url.password) target.password = decode(url.password, 'password');

@@ -1,4 +1,5 @@
 import type { OnReadOpts, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Readable, Writable } from 'node:stream';
 import { FtpError, LoginError, ProtocolError, RestRefusedError, errorForReply } from '../protocol/errors.js';
 import { isCompletion, isPreliminary, replyText, type Reply } from '../protocol/reply.js';
@@ -6,6 +7,7 @@ import { parseSize, parseTransferSize, parse257, plainAddress } from '../protoco
 import { checkCommandArgument } from '../protocol/command.js';
 import { ControlConnection, type TraceFn } from './control.js';
 import { connectSocket } from './socket.js';
+import { TlsSession, fingerprintOf, type TlsOptions } from './tls.js';
 import { openActive, openPassive } from './data.js';
 import { retrieve, store, type TransferOptions } from './transfer.js';
 import type { FileSource, FileTarget } from './file-io.js';
@@ -17,6 +19,8 @@ export interface FtpClientOptions {
   passive?: boolean;
   /** Receives every command sent (PASS masked) and every reply line. */
   trace?: TraceFn;
+  /** FTPS: protect the control connection and every data connection. */
+  tls?: TlsOptions;
 }
 
 /** What we learned about the server, so later transfers skip what failed. */
@@ -45,24 +49,27 @@ export class FtpClient {
   /** True while a transfer owns the connection (and handles its own abort with ABOR). */
   busy = false;
   private control: ControlConnection | undefined;
+  private tls: TlsSession | undefined;
 
   constructor(private readonly options: FtpClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.passive = options.passive ?? true;
   }
 
-  /** Connects and reads the greeting; returns its text. */
+  /** Connects (with TLS for implicit FTPS, after AUTH TLS for explicit) and reads the greeting; returns its text. */
   async connect(host: string, port = 21): Promise<string> {
     const socket = await connectSocket(host, port, this.timeoutMs);
     this.control = new ControlConnection(socket, this.timeoutMs, this.options.trace);
+    const tls = this.options.tls;
     let greeting: Reply;
     try {
+      if (tls?.mode === 'implicit') await this.startTls(host, tls);
       greeting = await this.control.read();
       while (greeting.code === 120) greeting = await this.control.read(); // "ready in n minutes"
     } catch (err) {
       this.close();
-      if (err instanceof FtpError && err.kind === 'closed') {
-        throw new FtpError('connect', `server closed the connection before greeting`);
+      if (err instanceof FtpError && (err.kind === 'closed' || err.kind === 'timeout')) {
+        throw new FtpError('connect', `no greeting from the server: ${err.message}`);
       }
       throw err;
     }
@@ -70,7 +77,38 @@ export class FtpClient {
       this.close();
       throw new FtpError('connect', `server refused the connection: ${greeting.code} ${replyText(greeting)}`, greeting.code);
     }
+    if (tls?.mode === 'explicit') {
+      const reply = await this.sendcmd('AUTH TLS', { allowError: true });
+      if (reply.code !== 234) {
+        this.close();
+        throw new FtpError('tls', `server refused AUTH TLS: ${reply.code} ${replyText(reply)}`, reply.code);
+      }
+      await this.startTls(host, tls);
+    }
     return replyText(greeting);
+  }
+
+  private async startTls(host: string, options: TlsOptions): Promise<void> {
+    this.tls = new TlsSession(options, host, this.timeoutMs);
+    let ready!: Promise<TLSSocket>;
+    this.connection().upgrade((raw) => {
+      const wrapped = this.tls!.wrap(raw, 'control');
+      ready = wrapped.ready;
+      return wrapped.socket;
+    });
+    try {
+      const socket = await ready;
+      this.options.trace?.('*', `TLS ${socket.getProtocol()}, certificate SHA-256 ${fingerprintOf(socket)}`);
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+  }
+
+  /** The server certificate's SHA-256 fingerprint, once TLS is up. */
+  get fingerprint(): string | undefined {
+    const socket = this.control?.socket as TLSSocket | undefined;
+    return this.tls && socket?.getPeerCertificate ? fingerprintOf(socket) : undefined;
   }
 
   /** USER, then PASS when asked for one. */
@@ -79,11 +117,22 @@ export class FtpClient {
     checkCommandArgument(password, 'password');
     let reply = await this.sendcmd(`USER ${user}`, { allowError: true });
     if (reply.code === 331) reply = await this.sendcmd(`PASS ${password}`, { allowError: true });
-    if (reply.code === 230 || reply.code === 202) return;
+    if (reply.code === 230 || reply.code === 202) return this.protectData();
     if (reply.code === 530 || reply.code === 332 || reply.code === 331) {
       throw new LoginError(reply.code, replyText(reply));
     }
     throw this.replyError(reply);
+  }
+
+  /** RFC 4217: after login, PBSZ 0 and PROT P put every data connection under TLS. */
+  private async protectData(): Promise<void> {
+    if (!this.tls) return;
+    for (const cmd of ['PBSZ 0', 'PROT P']) {
+      const reply = await this.sendcmd(cmd, { allowError: true });
+      if (reply.code < 200 || reply.code >= 300) {
+        throw new FtpError('tls', `server refused ${cmd}: ${reply.code} ${replyText(reply)}`, reply.code);
+      }
+    }
   }
 
   /** Sends a command and returns its reply; 4xx/5xx throw unless `allowError`. */
@@ -149,7 +198,9 @@ export class FtpClient {
    */
   async transfercmd(cmd: string, rest?: number, onread?: OnReadOpts): Promise<TransferStart> {
     checkCommandArgument(cmd, 'command');
-    const pending = this.passive ? await openPassive(this, onread) : await openActive(this);
+    // TLS data sockets read through the TLS layer, not into our buffers.
+    const reads = this.tls ? undefined : onread;
+    const pending = this.passive ? await openPassive(this, reads) : await openActive(this);
     try {
       if (rest !== undefined) {
         const reply = await this.sendcmd(`REST ${rest}`, { allowError: true });
@@ -159,7 +210,9 @@ export class FtpClient {
       }
       // Some servers answer only once the data connection is up, so wait for both at once.
       const replied = this.sendcmd(cmd);
-      const connected = pending.connected().catch((err: Error) => {
+      const tls = this.tls;
+      // The handshake starts as soon as TCP is up: servers answer 150 only after it.
+      const connected = pending.connected().then((raw): Socket | Promise<Socket> => (tls ? tls.wrap(raw, 'data').ready : raw)).catch((err: Error) => {
         // The server may wait for this connection forever: the session cannot go on.
         this.close(err);
         throw err;
@@ -170,7 +223,7 @@ export class FtpClient {
         socket.destroy();
         throw new ProtocolError(`expected 150 before the transfer, got ${reply.code} ${replyText(reply)}`);
       }
-      return { socket, size: parseTransferSize(replyText(reply)), usesOnread: pending.usesOnread };
+      return { socket, size: parseTransferSize(replyText(reply)), usesOnread: pending.usesOnread && !tls };
     } catch (err) {
       pending.cancel();
       throw err;

@@ -3,7 +3,8 @@ import { FtpError, ProtocolError } from '../protocol/errors.js';
 import { ReplyReader, type Reply } from '../protocol/reply.js';
 import { checkCommandArgument, traceCommand } from '../protocol/command.js';
 
-export type TraceFn = (direction: '>' | '<', line: string) => void;
+/** '>' a command sent, '<' a reply line, '*' a note (TLS details). */
+export type TraceFn = (direction: '>' | '<' | '*', line: string) => void;
 
 /** A server that floods replies nobody asked for must not grow our memory. */
 const MAX_UNREAD_REPLIES = 64;
@@ -24,12 +25,37 @@ export class ControlConnection {
   private readonly waiters: Waiter[] = [];
   private closedWith: Error | null = null;
 
+  private current!: Socket;
+
   constructor(
-    readonly socket: Socket,
+    socket: Socket,
     private readonly idleTimeoutMs: number,
     private readonly trace?: TraceFn,
   ) {
     socket.setNoDelay(true); // commands are tiny and latency-bound
+    this.attach(socket);
+  }
+
+  /** The socket commands travel on: TCP, or TLS after an upgrade. */
+  get socket(): Socket {
+    return this.current;
+  }
+
+  /**
+   * Hands the connection over to a new socket wrapping the old one (AUTH TLS):
+   * the old socket stops feeding replies, its close still ends the connection.
+   */
+  upgrade(wrap: (raw: Socket) => Socket): Socket {
+    const raw = this.current;
+    raw.removeAllListeners('data');
+    raw.removeAllListeners('error');
+    raw.on('error', () => {}); // reported through the new socket
+    this.attach(wrap(raw));
+    return this.current;
+  }
+
+  private attach(socket: Socket): void {
+    this.current = socket;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.close(new FtpError('closed', `control connection: ${err.message}`)));
     socket.on('close', () => this.close(new FtpError('closed', 'connection closed by server')));
@@ -74,7 +100,7 @@ export class ControlConnection {
       clearTimeout(w.timer);
       w.reject(reason);
     }
-    this.socket.destroy();
+    this.current.destroy();
   }
 
   private onData(chunk: Buffer): void {

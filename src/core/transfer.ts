@@ -162,6 +162,8 @@ async function settle(client: FtpClient, socket: Socket, data: Promise<void>, op
   } catch (err) {
     throw dataError ? asTransferError(dataError) : err;
   }
+  // Our own timeout comes first: the server's complaint (e.g. 551 after our reset) is its consequence.
+  if (dataError instanceof FtpError && dataError.kind === 'timeout') throw dataError;
   if (reply.code >= 400) throw client.replyError(reply);
   if (dataError) throw asTransferError(dataError);
   if (!isCompletion(reply)) throw client.replyError(reply);

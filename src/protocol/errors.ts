@@ -13,6 +13,7 @@ export type FtpErrorKind =
   | 'timeout' // idle timeout on an established connection
   | 'closed' // control connection lost after connecting
   | 'argument' // a command or path we refuse to send (CR, LF, NUL)
+  | 'tls' // TLS refused, handshake failed, or certificate not trusted
   | 'aborted'; // cancelled by the caller (AbortSignal)
 
 export class FtpError extends Error {

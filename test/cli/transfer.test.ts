@@ -188,7 +188,7 @@ describe('ls', () => {
 
 describe('errors', () => {
   it('a rejected login exits 4', async () => {
-    const r = await tftp(['ls', '-u', 'alice', '--password', 'wrong', ...hostArgs()]);
+    const r = await tftp(['ls', '-u', 'alice', ...hostArgs()], { env: { TFTP_PASSWORD: 'wrong' } });
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/^tftp: login rejected: 530/);
   });

@@ -35,7 +35,14 @@ export type DataFault =
   /** Answer 425 without using the data connection. */
   | { type: 'refuse' }
   /** Answer 421 and close the control connection. */
-  | { type: 'close421' };
+  | { type: 'close421' }
+  /**
+   * Send (RETR) or read (STOR) `bytes`, then stop: no more data, no reading (the
+   * client's writes back up), no reply, until ABOR. `server.held` counts arrivals here.
+   */
+  | { type: 'hold'; bytes: number }
+  /** Send (RETR) or read (STOR) `bytes`, then reset the data connection (TCP RST); `reply` as for truncate. */
+  | { type: 'reset'; bytes: number; reply?: string | null };
 
 export interface ConnectionRecord {
   kind: 'control' | 'data';
@@ -72,6 +79,11 @@ export interface FakeServerOptions {
   /** Raw 227 / 229 reply replacing the generated one; a function gets the real port. */
   pasvReply?: string | ((port: number) => string);
   epsvReply?: string | ((port: number) => string);
+  /**
+   * Active mode: awaited just before the server connects to the PORT/EPRT
+   * address, e.g. to let another host connect there first or to delay.
+   */
+  beforeActiveConnect?: (target: { host: string; port: number }, session: FakeSession) => unknown;
 }
 
 const PASSIVE_WAIT_MS = 10_000;
@@ -159,6 +171,7 @@ export class FakeSession {
       this.closePassive();
       if (sock) return sock;
     } else if (active) {
+      await this.server.beforeActiveConnect?.(active, this);
       const sock = net.connect(active.port, active.host);
       this.server.sockets.add(sock);
       sock.once('close', () => this.server.sockets.delete(sock));
@@ -190,6 +203,7 @@ export class FakeServer {
   pasvPort: number | undefined;
   pasvReply: FakeServerOptions['pasvReply'];
   epsvReply: FakeServerOptions['epsvReply'];
+  beforeActiveConnect: FakeServerOptions['beforeActiveConnect'];
   files = new Map<string, Buffer>();
   handlers: Record<string, Handler>;
   dataFaults: Record<string, DataFault>;
@@ -201,6 +215,8 @@ export class FakeServer {
   readonly sessions: FakeSession[] = [];
   /** Exceptions thrown by handlers (also answered with 451). */
   readonly errors: unknown[] = [];
+  /** Transfers that reached the stopping point of a 'hold' fault. */
+  held = 0;
   readonly sockets = new Set<Socket>();
   private readonly listener = net.createServer((s) => this.accept(s));
 
@@ -213,6 +229,7 @@ export class FakeServer {
     this.pasvPort = opts.pasvPort;
     this.pasvReply = opts.pasvReply;
     this.epsvReply = opts.epsvReply;
+    this.beforeActiveConnect = opts.beforeActiveConnect;
     this.handlers = { ...opts.handlers };
     this.dataFaults = { ...opts.dataFaults };
     for (const [name, body] of Object.entries(opts.files ?? {})) {
@@ -507,6 +524,19 @@ async function sendData(ctx: CommandContext, payload: Buffer, opening: string): 
         await write(data, payload.subarray(0, fault.bytes));
         await untilAborted(session, signal);
         return;
+      case 'hold':
+        await session.reply(150, opening);
+        await write(data, payload.subarray(0, fault.bytes));
+        ctx.server.held++;
+        await untilAborted(session, signal);
+        return;
+      case 'reset':
+        await session.reply(150, opening);
+        await write(data, payload.subarray(0, fault.bytes));
+        await sleep(20); // let the bytes leave before the RST
+        data.resetAndDestroy();
+        if (fault.reply !== null && !signal.aborted) await session.canned(fault.reply ?? '226 Transfer complete');
+        return;
       case 'coalesce':
         await endSocket(data, payload);
         await session.send(`150 ${opening}${le}226 Transfer complete${le}`);
@@ -537,6 +567,7 @@ async function receiveData(ctx: CommandContext, append: boolean): Promise<void> 
   if (!started) return;
   const { data, fault } = started;
   await asTransfer(session, data, async (signal) => {
+    if (fault?.type === 'hold' || fault?.type === 'reset') return receivePartly(ctx, data, fault, offset, append, signal);
     await session.reply(150, 'Ok to send data');
     const limit = fault?.type === 'truncate' ? fault.bytes : Infinity;
     const received = await readAll(data, limit);
@@ -552,6 +583,62 @@ async function receiveData(ctx: CommandContext, append: boolean): Promise<void> 
     }
     await session.reply(226, 'Transfer complete');
   });
+}
+
+/** STOR with a 'hold' or 'reset' fault: read `bytes`, then stop reading (hold) or reset the connection. */
+async function receivePartly(
+  ctx: CommandContext,
+  data: Socket,
+  fault: Extract<DataFault, { type: 'hold' | 'reset' }>,
+  offset: number,
+  append: boolean,
+  signal: AbortSignal,
+): Promise<void> {
+  const { session, server } = ctx;
+  await session.reply(150, 'Ok to send data');
+  const received = await readExactly(data, fault.bytes);
+  server.uploads.push({ name: fileKey(ctx.arg), offset, append, data: received });
+  if (fault.type === 'hold') {
+    server.held++;
+    return untilAborted(session, signal);
+  }
+  data.resetAndDestroy();
+  if (fault.reply !== null && !signal.aborted) await session.canned(fault.reply ?? '226 Transfer complete');
+}
+
+/** Reads up to `n` bytes, then pauses the socket (unread data stays in the kernel); fewer if it ends first. */
+function readExactly(data: Socket, n: number): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const done = () => {
+      data.off('data', onData);
+      resolve(Buffer.concat(chunks).subarray(0, n));
+    };
+    const onData = (c: Buffer) => {
+      chunks.push(c);
+      total += c.length;
+      if (total >= n) {
+        data.pause();
+        done();
+      }
+    };
+    if (n === 0) {
+      data.pause();
+      return done();
+    }
+    data.on('data', onData);
+    data.once('end', done).once('close', done);
+  });
+}
+
+/** Waits until `check()` is true, polling; rejects after `ms`. */
+export async function waitUntil(check: () => boolean, ms = 5_000, what = 'condition'): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
 }
 
 function listing(server: FakeServer, long: boolean): string {

@@ -1,5 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo, Server } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { TLSSocket, createSecureContext, type SecureContextOptions } from 'node:tls';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FtpSrv } from 'ftp-srv';
@@ -11,6 +15,47 @@ export interface FtpSrvOptions {
   anonymous?: boolean;
   /** Directory to serve; a fresh temp dir (removed on close) when omitted. */
   root?: string;
+  /** FTPS with the test certificate: explicit (AUTH TLS) or implicit (TLS from the first byte). */
+  tls?: 'explicit' | 'implicit';
+  /** Certificate to serve with TLS: 'server' (signed by test/fixtures/tls/ca.pem) or 'other' (self-signed). */
+  cert?: 'server' | 'other';
+}
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/tls/', import.meta.url));
+export const TEST_CA = join(FIXTURES, 'ca.pem');
+
+function certificate(name: 'server' | 'other') {
+  return { key: readFileSync(join(FIXTURES, `${name}.key`)), cert: readFileSync(join(FIXTURES, `${name}.pem`)) };
+}
+
+/**
+ * ftp-srv answers AUTH TLS with 234 and wraps the socket a tick later, so a
+ * quick ClientHello can reach its plain-text parser. This handler writes the
+ * 234 and wraps the socket in the same tick.
+ */
+function patchAuthTls(): void {
+  const require = createRequire(import.meta.url);
+  const registry = require('ftp-srv/src/commands/registry') as Record<string, { handler: (this: AuthConnection, ctx: { command: { arg: string } }) => unknown }>;
+  registry.AUTH!.handler = function ({ command }) {
+    if (String(command.arg).toUpperCase() !== 'TLS') return this.reply(504);
+    if (!this.server.options.tls) return this.reply(502);
+    const raw = this.commandSocket;
+    raw.write('234 Honored\r\n');
+    const secure = new TLSSocket(raw, { isServer: true, secureContext: createSecureContext(this.server.options.tls) });
+    for (const event of ['data', 'timeout', 'end', 'close', 'drain', 'error']) {
+      secure.on(event, (...args: unknown[]) => raw.emit(event, ...args));
+    }
+    this.commandSocket = secure;
+    this.secure = true;
+    return Promise.resolve();
+  };
+}
+
+interface AuthConnection {
+  reply(code: number): Promise<unknown>;
+  server: { options: { tls: SecureContextOptions | false } };
+  commandSocket: Socket;
+  secure: boolean;
 }
 
 export interface RunningFtpSrv {
@@ -57,8 +102,10 @@ export async function startFtpSrv(opts: FtpSrvOptions = {}): Promise<RunningFtpS
   const anonymous = opts.anonymous ?? true;
 
   const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  if (opts.tls === 'explicit') patchAuthTls();
   const server = new FtpSrv({
-    url: 'ftp://127.0.0.1:0',
+    url: `${opts.tls === 'implicit' ? 'ftps' : 'ftp'}://127.0.0.1:0`,
+    tls: opts.tls ? certificate(opts.cert ?? 'server') : false,
     pasv_url: '127.0.0.1',
     ...pasvRange(),
     anonymous,

@@ -1,7 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { FtpClient } from '../../core/client.js';
 import type { FileTarget } from '../../core/file-io.js';
-import { FtpError } from '../../protocol/errors.js';
 import type { Io } from '../io.js';
 import type { TransferFlags } from '../options.js';
 import { UsageError } from '../exit-codes.js';
@@ -9,7 +8,7 @@ import { checkRemoteName, parseTarget, type Target } from '../target.js';
 import { withSession } from '../session.js';
 import { defaultLocalName, openPartFile, type PartFile } from '../local-file.js';
 import { createProgress } from '../progress.js';
-import { withRetries } from '../retry.js';
+import { FinalError, withRetries } from '../retry.js';
 
 interface Download {
   remotePath: string;
@@ -68,7 +67,8 @@ async function downloadOnce(io: Io, client: FtpClient, d: Download, opts: Transf
   // ASCII offsets differ between the two ends, so an ASCII retry starts over.
   const restart = attempt > 0 && (changed || !!opts.ascii);
   if (d.toStdout && restart && seen.written > 0) {
-    throw new FtpError('transfer', `${d.remotePath} changed on the server while retrying; ${seen.written} bytes were already written`);
+    const why = changed ? `${d.remotePath} changed on the server` : 'an ASCII transfer cannot resume';
+    throw new FinalError('transfer', `${why}; ${seen.written} bytes were already written to stdout`);
   }
 
   let sink: Writable | FileTarget = io.stdout;

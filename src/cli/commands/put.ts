@@ -24,6 +24,7 @@ export async function put(io: Io, targetArg: string, local: string, remoteArg: s
   }
   remote ??= fromStdin ? undefined : basename(local);
   if (!remote) throw new UsageError('uploading stdin needs a remote file name');
+  if (fromStdin && opts.passwordStdin) throw new UsageError('--password-stdin cannot be used when uploading stdin');
   checkRemoteName(remote, 'remote path');
   if (opts.ascii && (opts.rest !== undefined || opts.continue)) {
     throw new UsageError('--rest and --continue need a binary transfer (ASCII offsets differ between client and server)');
@@ -64,8 +65,9 @@ async function uploadOnce(io: Io, client: FtpClient, opts: TransferFlags, { loca
   let offset = opts.rest ?? 0;
   // A retry goes on from what the server already has, like -c.
   if (opts.continue || (attempt > 0 && !opts.ascii)) {
-    offset = (await client.size(remotePath)) ?? 0;
-    if (offset === localSize) {
+    const remoteSize = await client.size(remotePath);
+    offset = remoteSize ?? 0;
+    if (remoteSize !== undefined && offset === localSize) {
       if (!opts.quiet) io.stderr.write(`${remotePath} is already complete on the server (${offset} bytes)\n`);
       return;
     }

@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { checkServerIdentity, connect as tlsConnect, rootCertificates, type ConnectionOptions, type PeerCertificate, type TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
+import { FtpError } from '../protocol/errors.js';
+
+/** How to protect a session (RFC 4217). */
+export interface TlsOptions {
+  /** explicit: AUTH TLS on a plain connection; implicit: TLS from the first byte. */
+  mode: 'explicit' | 'implicit';
+  /** Extra CA certificates (PEM), trusted on top of the system's. */
+  ca?: string[];
+  /** Skip certificate verification entirely. */
+  insecure?: boolean;
+  /** Accept exactly the certificate with this SHA-256 fingerprint (hex, colons optional). */
+  pinSha256?: string;
+}
+
+/** Where the distribution keeps its trusted CAs: added to Node's bundled list. */
+const SYSTEM_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem'];
+
+let systemCas: string[] | undefined;
+function trustedCas(): string[] {
+  if (!systemCas) {
+    systemCas = [...rootCertificates];
+    for (const path of SYSTEM_BUNDLES) {
+      try {
+        systemCas.push(readFileSync(path, 'utf8'));
+        break;
+      } catch {
+        // not on this system
+      }
+    }
+  }
+  return systemCas;
+}
+
+export function normaliseFingerprint(fp: string): string {
+  return fp.replace(/^sha256[/:]*/i, '').replace(/[:\s]/g, '').toUpperCase();
+}
+
+/** The certificate's SHA-256 fingerprint as AB:CD:…, the form --pin-sha256 accepts. */
+export function fingerprintOf(socket: TLSSocket): string {
+  return (socket.getPeerCertificate() as PeerCertificate).fingerprint256;
+}
+
+/**
+ * A TLS session: wraps the control socket and, with its session resumed,
+ * every data socket, all verified against the same host name.
+ */
+export class TlsSession {
+  private session: Buffer | undefined;
+
+  constructor(
+    private readonly options: TlsOptions,
+    private readonly servername: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Starts TLS on `raw` and resolves once the handshake is done and the peer trusted. */
+  wrap(raw: Socket, kind: 'control' | 'data'): { socket: TLSSocket; ready: Promise<TLSSocket> } {
+    const opts: ConnectionOptions = {
+      socket: raw,
+      servername: isIpAddress(this.servername) ? undefined : this.servername,
+      minVersion: 'TLSv1.2',
+      ca: [...trustedCas(), ...(this.options.ca ?? [])],
+      // A pin replaces the chain check: it names the one certificate to accept.
+      rejectUnauthorized: !this.options.insecure && !this.options.pinSha256,
+      // Data connections are checked against the name the control connection dialled.
+      checkServerIdentity: (_host, cert) => (this.options.insecure || this.options.pinSha256 ? undefined : checkServerIdentity(this.servername, cert)),
+    };
+    if (kind === 'data' && this.session) opts.session = this.session;
+    const socket = tlsConnect(opts);
+    if (kind === 'control') socket.on('session', (s: Buffer) => (this.session = s)); // TLS 1.3 tickets come after the handshake
+    const ready = new Promise<TLSSocket>((resolve, reject) => {
+      const timer = setTimeout(() => fail(new Error(`handshake timed out after ${this.timeoutMs / 1000} s`)), this.timeoutMs);
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(tlsError(kind, err));
+      };
+      socket.once('error', fail);
+      socket.once('secureConnect', () => {
+        clearTimeout(timer);
+        socket.off('error', fail);
+        const pin = this.options.pinSha256;
+        const seen = fingerprintOf(socket);
+        if (pin && normaliseFingerprint(seen) !== normaliseFingerprint(pin)) {
+          socket.destroy();
+          return reject(new FtpError('tls', `${kind} connection: certificate ${seen} does not match --pin-sha256`));
+        }
+        if (kind === 'control' && !this.session) this.session = socket.getSession();
+        resolve(socket);
+      });
+    });
+    ready.catch(() => {});
+    return { socket, ready };
+  }
+}
+
+function isIpAddress(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(':');
+}
+
+const VERIFY_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_UNTRUSTED',
+]);
+
+function tlsError(kind: string, err: Error): FtpError {
+  if (err instanceof FtpError) return err;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code && VERIFY_CODES.has(code)) {
+    return new FtpError('tls', `${kind} connection: certificate not trusted (${err.message}); see --ca-file or --pin-sha256`);
+  }
+  return new FtpError('tls', `${kind} connection: TLS handshake failed: ${err.message}`);
+}
