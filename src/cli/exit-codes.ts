@@ -11,6 +11,8 @@ export const EXIT = {
   local: 7,
   protocol: 8,
   tls: 9,
+  partial: 10,
+  checksum: 11,
   interrupted: 130,
 } as const;
 
@@ -26,11 +28,18 @@ export const EXIT_CODES_HELP = `Exit codes:
   7    local file error (missing, unwritable, disk full)
   8    protocol error (malformed reply)
   9    TLS error (AUTH TLS refused, handshake failed, certificate not trusted)
+  10   some files of a multi-file transfer failed (listed at the end), others succeeded
+  11   the downloaded file does not match --sha256 (the final name is not created)
   130  interrupted (Ctrl-C)`;
 
 /** A mistake in how the command was called. */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** The downloaded bytes do not match the digest the user expected. */
+export class ChecksumError extends Error {
+  override name = 'ChecksumError';
 }
 
 /** A problem with a local file, found by us rather than by the OS. */
@@ -53,8 +62,10 @@ const BY_KIND: Record<FtpErrorKind, number> = {
 };
 
 export function exitCodeFor(err: unknown): number {
+  if ((err as Error)?.name === 'PartialFailure') return EXIT.partial;
   if (err instanceof FtpError) return BY_KIND[err.kind];
   if (err instanceof UsageError) return EXIT.usage;
+  if (err instanceof ChecksumError) return EXIT.checksum;
   if (err instanceof LocalError || isFsError(err)) return EXIT.local;
   return EXIT.internal;
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { copyFile, open, rename, stat, truncate, unlink } from 'node:fs/promises';
 import type { FileTarget } from '../core/file-io.js';
 import { LocalError } from './exit-codes.js';
@@ -14,6 +16,10 @@ export interface PartFile {
   commit(): Promise<void>;
   /** Closes the .part; removes it if this run created it and received nothing. */
   abandon(receivedAny: boolean): Promise<void>;
+  /** The SHA-256 of the whole .part, hex. */
+  sha256(): Promise<string>;
+  /** Closes and deletes the .part. */
+  discard(): Promise<void>;
 }
 
 export interface ResumeRequest {
@@ -48,8 +54,8 @@ async function resumeOffset(final: string, part: string, req: ResumeRequest): Pr
   if (req.retry && partSize !== undefined) return partSize;
   if (req.continue) {
     if (partSize !== undefined) return partSize;
+    if (finalSize !== undefined && finalSize === req.remoteSize) return 'complete';
     if (finalSize === undefined || finalSize === 0) return 0;
-    if (finalSize === req.remoteSize) return 'complete';
     if (req.remoteSize !== undefined && finalSize > req.remoteSize) {
       throw new LocalError(`${final} has ${finalSize} bytes, more than the remote file's ${req.remoteSize}: not resuming`);
     }
@@ -91,6 +97,15 @@ export async function openPartFile(final: string, req: ResumeRequest): Promise<P
     async abandon(receivedAny) {
       await handle.close();
       if (!existed && !receivedAny) await unlink(part).catch(() => {});
+    },
+    async sha256() {
+      const hash = createHash('sha256');
+      for await (const chunk of createReadStream(part, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+      return hash.digest('hex');
+    },
+    async discard() {
+      await handle.close().catch(() => {});
+      await unlink(part).catch(() => {});
     },
   };
 }

@@ -60,6 +60,15 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('-v, --verbose', 'trace the protocol on stderr (passwords masked)');
 }
 
+/** Options of transfers that may move many files (get and put). */
+export function addMultiFileOptions(cmd: Command): Command {
+  return cmd
+    .option('-r, --recursive', 'transfer a whole folder tree')
+    .option('-j, --parallel <n>', 'connections for a multi-file transfer (default 4)', integer(1, 64, 'a count 1-64'))
+    .option('--dry-run', 'print what would be transferred, transfer nothing')
+    .option('--json', 'NDJSON events on stdout: start, progress, retry, skip, done, error, summary');
+}
+
 export function addTransferOptions(cmd: Command): Command {
   return addConnectionOptions(cmd)
     .addOption(new Option('--binary', 'binary transfer, TYPE I (default)').conflicts('ascii'))

@@ -2,9 +2,9 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { Io } from './io.js';
 import { exitCodeFor, isFsError, EXIT } from './exit-codes.js';
 
-/** Colour only for a terminal, and never when NO_COLOR is set. */
-export function colours(io: Io): ChalkInstance {
-  const wanted = io.stderr.isTTY === true && !('NO_COLOR' in io.env && io.env.NO_COLOR !== '');
+/** Colour only for a terminal (stderr unless told), and never when NO_COLOR is set. */
+export function colours(io: Io, stream: { isTTY?: boolean } = io.stderr): ChalkInstance {
+  const wanted = stream.isTTY === true && !('NO_COLOR' in io.env && io.env.NO_COLOR !== '');
   return new Chalk({ level: wanted ? 1 : 0 });
 }
 
@@ -12,12 +12,14 @@ export function colours(io: Io): ChalkInstance {
 export function reportError(io: Io, err: unknown, verbose: boolean): number {
   const code = exitCodeFor(err);
   const c = colours(io);
-  io.stderr.write(`${c.red('tftp:')} ${describe(err, code)}\n`);
+  io.stderr.write(`${c.red('tftp:')} ${describeError(err)}\n`);
   if (verbose && code === EXIT.internal && err instanceof Error && err.stack) io.stderr.write(err.stack + '\n');
   return code;
 }
 
-function describe(err: unknown, code: number): string {
+/** The one-line text of any error, as the user sees it. */
+export function describeError(err: unknown): string {
+  const code = exitCodeFor(err);
   if (isFsError(err)) return describeFsError(err);
   const message = err instanceof Error ? err.message : String(err);
   const oneLine = message.replace(/\s*[\r\n]+\s*/g, ' ');

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { Io } from './io.js';
-import { addConnectionOptions, addTransferOptions, type TransferFlags } from './options.js';
+import { addConnectionOptions, addMultiFileOptions, addTransferOptions, type TransferFlags } from './options.js';
+import type { GetFlags } from './commands/get.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import type { LsFlags } from './commands/ls.js';
 
@@ -8,6 +9,8 @@ const EXAMPLES = {
   get: `
 Examples:
   tftp get ftp.example.com pub/file.iso
+  tftp get -r -j 8 ftp.example.com pub/dataset ./dataset
+  tftp get --json ftp.example.com 'pub/*.iso' ./isos | jq -c 'select(.event == "done")'
   tftp get ftp://user@ftp.example.com:2121/pub/file.iso /tmp/file.iso
   tftp get -c ftp.example.com pub/file.iso          # resume a partial download
   tftp get -q ftp.example.com logs/app.log - | grep ERROR`,
@@ -40,28 +43,30 @@ export function buildProgram(io: Io, version: string): Command {
       writeErr: (s) => io.stderr.write(s),
     });
 
-  addTransferOptions(
+  addMultiFileOptions(addTransferOptions(
     program
       .command('get')
       .description('download a file (written to <local>.part, renamed when complete)')
       .argument('<host|url>', 'server name or ftp://[user[:password]@]host[:port]/path')
       .argument('[remote]', 'remote file (with a host; a URL carries it in its path)')
-      .argument('[local]', 'local file (default: the remote basename; - for stdout)'),
-  )
+      .argument('[local]', 'local file or folder (default: the remote basename; - for stdout)'),
+  ))
+    .option('--follow-links', 'with -r: download what symbolic links point to (default: list and skip them)')
+    .option('--sha256 <hex>', 'check the download against this SHA-256 (mismatch: exit 11, no final file)')
     .addHelpText('after', EXAMPLES.get)
-    .action(async (target: string, a: string | undefined, b: string | undefined, opts: TransferFlags) => {
+    .action(async (target: string, a: string | undefined, b: string | undefined, opts: GetFlags) => {
       const { get } = await import('./commands/get.js');
       await get(io, target, a, b, opts);
     });
 
-  addTransferOptions(
+  addMultiFileOptions(addTransferOptions(
     program
       .command('put')
       .description('upload a file')
       .argument('<host|url>', 'server name or ftp://[user[:password]@]host[:port]/path (a trailing / keeps the local name)')
       .argument('<local>', 'local file (- for stdin)')
       .argument('[remote]', 'remote name (default: the local basename)'),
-  )
+  ))
     .addHelpText('after', EXAMPLES.put)
     .action(async (target: string, local: string, remote: string | undefined, opts: TransferFlags) => {
       const { put } = await import('./commands/put.js');
@@ -76,6 +81,8 @@ export function buildProgram(io: Io, version: string): Command {
       .argument('[path]', 'remote folder or file'),
   )
     .option('--names', 'names only (NLST)')
+    .option('--json', 'entries as one JSON array: name, type, size, modified (UTC), permissions, target')
+    .option('-l, --long', 'entries as an aligned table (MLSD when the server has it, else parsed LIST)')
     .addHelpText('after', EXAMPLES.ls)
     .action(async (target: string, path: string | undefined, opts: LsFlags) => {
       const { ls } = await import('./commands/ls.js');

@@ -106,3 +106,14 @@ async function terminalBar(io: Io, opts: ProgressOptions): Promise<Progress> {
 function rate(bytes: number, seconds: number): string {
   return seconds > 0 ? `${formatBytes(Math.round(bytes / seconds))}/s` : '-';
 }
+
+/**
+ * One bar (or one summary line) for a multi-file transfer: every file adds
+ * its bytes to it.
+ */
+export async function createOverallProgress(io: Io, opts: ProgressOptions & { totalBytes: number | undefined }): Promise<{ item(): Progress; finish(ok: boolean): void }> {
+  const overall = await createProgress(io, opts);
+  overall.start(opts.totalBytes, 0);
+  const item: Progress = { start() {}, add: (n) => overall.add(n), finish() {} };
+  return { item: () => item, finish: (ok) => overall.finish(ok) };
+}

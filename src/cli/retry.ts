@@ -17,6 +17,8 @@ export interface RetryOptions {
   retries: number;
   retryDelay: number;
   quiet?: boolean | undefined;
+  /** Told of each retry before its wait (for --json). */
+  onRetry?: (attempt: number, delaySeconds: number, err: Error) => void;
 }
 
 /**
@@ -30,6 +32,7 @@ export async function withRetries<T>(io: Io, opts: RetryOptions, attempt: (n: nu
     } catch (err) {
       if (n >= opts.retries || !isRetryable(err) || io.signal?.aborted) throw err;
       const delay = Math.min(opts.retryDelay * 2 ** n, MAX_DELAY_S);
+      opts.onRetry?.(n + 1, delay, err as Error);
       if (!opts.quiet) io.stderr.write(`tftp: ${(err as Error).message}; retrying in ${delay} s (${n + 1}/${opts.retries})\n`);
       try {
         await sleep(delay * 1000, undefined, { signal: io.signal });

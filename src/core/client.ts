@@ -1,10 +1,11 @@
 import type { OnReadOpts, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { Readable, Writable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { FtpError, LoginError, ProtocolError, RestRefusedError, errorForReply } from '../protocol/errors.js';
 import { isCompletion, isPreliminary, replyText, type Reply } from '../protocol/reply.js';
 import { parseSize, parseTransferSize, parse257, plainAddress } from '../protocol/parse.js';
 import { checkCommandArgument } from '../protocol/command.js';
+import { parseListing, type ListEntry } from '../protocol/list.js';
 import { ControlConnection, type TraceFn } from './control.js';
 import { connectSocket } from './socket.js';
 import { TlsSession, fingerprintOf, type TlsOptions } from './tls.js';
@@ -29,6 +30,14 @@ export interface ServerFeatures {
   eprt?: boolean;
 }
 
+export interface Listing {
+  format: 'mlsd' | 'list';
+  entries: ListEntry[];
+  unparsed: string[];
+}
+
+const MAX_LISTING_BYTES = 64 * 1024 * 1024;
+
 export interface TransferStart {
   socket: Socket;
   /** Size announced in the 1xx reply, "(N bytes)", when the server gives one. */
@@ -46,6 +55,7 @@ export class FtpClient {
   passive: boolean;
   readonly features: ServerFeatures = {};
   transferType: 'A' | 'I' | undefined;
+  private featLines: string[] | undefined;
   /** True while a transfer owns the connection (and handles its own abort with ABOR). */
   busy = false;
   private control: ControlConnection | undefined;
@@ -166,12 +176,59 @@ export class FtpClient {
     this.transferType = type;
   }
 
-  /** SIZE of a remote file, or undefined when the server will not say (5xx). */
+  /** SIZE of a remote file, or undefined when the server will not say (5xx, or a 213 without a number). */
   async size(path: string): Promise<number | undefined> {
     const reply = await this.sendcmd(`SIZE ${path}`, { allowError: true });
-    if (reply.code === 213) return parseSize(replyText(reply));
+    // Some servers (ftp-srv for an empty file) answer "213 File status": no size, not an attack.
+    if (reply.code === 213) return /^\s*\d+\s*$/.test(replyText(reply)) ? parseSize(replyText(reply)) : undefined;
     if (reply.code >= 500) return undefined;
     throw this.replyError(reply);
+  }
+
+  /** FEAT, asked once: the server's extension lines, e.g. "MLST type*;size*;", "REST STREAM". */
+  async feat(): Promise<string[]> {
+    if (!this.featLines) {
+      const reply = await this.sendcmd('FEAT', { allowError: true });
+      this.featLines = reply.code === 211 ? reply.lines.slice(1, -1).map((l) => l.trim()).filter(Boolean) : [];
+    }
+    return this.featLines;
+  }
+
+  async hasFeature(name: string): Promise<boolean> {
+    const wanted = name.toUpperCase();
+    return (await this.feat()).some((l) => {
+      const line = l.toUpperCase();
+      return line === wanted || line.startsWith(wanted + ' ');
+    });
+  }
+
+  /**
+   * Lists a folder: MLSD when FEAT offers MLST (exact, machine-readable),
+   * else LIST parsed from its ls -l or DOS form. Lines that cannot be parsed
+   * come back in `unparsed`, never dropped.
+   */
+  async list(path?: string): Promise<Listing> {
+    const format = (await this.hasFeature('MLST')) ? 'mlsd' : 'list';
+    const verb = format === 'mlsd' ? 'MLSD' : 'LIST';
+    const text = await this.retrieveText(path ? `${verb} ${path}` : verb);
+    const lines = text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.length > 0);
+    return { format, ...parseListing(lines, format, new Date()) };
+  }
+
+  /** A small download (a listing) into memory; a server sending more than `maxBytes` is cut off. */
+  async retrieveText(cmd: string, maxBytes = MAX_LISTING_BYTES): Promise<string> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        if (size > maxBytes) return done(new ProtocolError(`listing too long: over ${maxBytes} bytes`));
+        chunks.push(chunk);
+        done();
+      },
+    });
+    await this.retrieve(cmd, sink);
+    return Buffer.concat(chunks).toString('utf8');
   }
 
   /** MDTM of a remote file as the server states it (YYYYMMDDHHMMSS[.sss], UTC), or undefined. */

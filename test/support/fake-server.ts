@@ -205,6 +205,8 @@ export class FakeServer {
   epsvReply: FakeServerOptions['epsvReply'];
   beforeActiveConnect: FakeServerOptions['beforeActiveConnect'];
   files = new Map<string, Buffer>();
+  /** Raw LIST output per folder (the LIST argument without a leading '/'), replacing the generated one. */
+  listings = new Map<string, string>();
   handlers: Record<string, Handler>;
   dataFaults: Record<string, DataFault>;
 
@@ -449,7 +451,7 @@ const DEFAULTS: Record<string, Builtin> = {
     const from = ctx.session.rest;
     return sendData(ctx, body.subarray(from), `Opening BINARY mode data connection for ${name} (${body.length} bytes)`);
   },
-  LIST: (ctx) => sendData(ctx, Buffer.from(listing(ctx.server, true)), 'Here comes the directory listing'),
+  LIST: (ctx) => sendData(ctx, Buffer.from(ctx.server.listings.get(fileKey(ctx.arg)) ?? listing(ctx.server, true)), 'Here comes the directory listing'),
   NLST: (ctx) => sendData(ctx, Buffer.from(listing(ctx.server, false)), 'Here comes the directory listing'),
   STOR: (ctx) => receiveData(ctx, false),
   APPE: (ctx) => receiveData(ctx, true),

@@ -5,20 +5,33 @@ import type { Io } from '../io.js';
 import type { TransferFlags } from '../options.js';
 import { UsageError } from '../exit-codes.js';
 import { checkRemoteName, parseTarget, type Target } from '../target.js';
-import { withSession } from '../session.js';
 import { defaultLocalName, openPartFile, type PartFile } from '../local-file.js';
-import { createProgress } from '../progress.js';
-import { FinalError, withRetries } from '../retry.js';
+import { createProgress, type Progress } from '../progress.js';
+import { FinalError } from '../retry.js';
+import { runBatch, type BatchItem } from '../batch.js';
+import { ndjson, throttledProgress, type EventSink } from '../events.js';
+import { ChecksumError } from '../exit-codes.js';
 
-interface Download {
+export interface GetFlags extends TransferFlags {
+  recursive?: boolean;
+  parallel?: number;
+  dryRun?: boolean;
+  followLinks?: boolean;
+  json?: boolean;
+  sha256?: string;
+}
+
+export interface Download {
   remotePath: string;
   /** A local path, or '-' for stdout. */
   localPath: string;
   toStdout: boolean;
+  /** The size a listing gave, for servers whose SIZE says nothing. */
+  listedSize?: number | undefined;
 }
 
 /** What the first attempt saw of the remote file: a retry resumes only if it is unchanged. */
-interface Seen {
+export interface Seen {
   size?: number | undefined;
   mdtm?: string | undefined;
   /** Bytes already written to stdout, which a retry must not repeat. */
@@ -26,14 +39,28 @@ interface Seen {
 }
 
 /** tftp get <host|url> [remote] [local] */
-export async function get(io: Io, targetArg: string, arg1: string | undefined, arg2: string | undefined, opts: TransferFlags): Promise<void> {
+export async function get(io: Io, targetArg: string, arg1: string | undefined, arg2: string | undefined, opts: GetFlags): Promise<void> {
   const target = parseTarget(targetArg);
+  if (opts.recursive || hasGlob(target.isUrl ? (target.path ?? '') : (arg1 ?? ''))) {
+    const { getTree } = await import('./get-tree.js');
+    return getTree(io, target, arg1, arg2, opts);
+  }
   const download = planDownload(target, arg1, arg2, opts);
+  if (opts.json && download.toStdout) throw new UsageError('--json writes events on stdout: give a local file name');
+  const events = opts.json ? ndjson(io) : undefined;
   const seen: Seen = { written: 0 };
-  await withRetries(io, opts, (attempt) => withSession(io, target, opts, (client) => downloadOnce(io, client, download, opts, attempt, seen)));
+  const item: BatchItem = {
+    name: download.remotePath,
+    run: (client, attempt, progress) => downloadOnce(io, client, download, opts, attempt, seen, progress, events),
+  };
+  await runBatch(io, target, opts, [item], {
+    parallel: 1,
+    events,
+    progressFor: () => createProgress(io, { name: download.remotePath, verb: 'downloaded', quiet: !!opts.quiet || !!opts.json, bar: opts.progress }),
+  });
 }
 
-function planDownload(target: Target, arg1: string | undefined, arg2: string | undefined, opts: TransferFlags): Download {
+function planDownload(target: Target, arg1: string | undefined, arg2: string | undefined, opts: GetFlags): Download {
   let remote: string | undefined;
   let local: string | undefined;
   if (target.isUrl) {
@@ -57,9 +84,19 @@ function planDownload(target: Target, arg1: string | undefined, arg2: string | u
   return { remotePath: remote, localPath: local, toStdout };
 }
 
-async function downloadOnce(io: Io, client: FtpClient, d: Download, opts: TransferFlags, attempt: number, seen: Seen): Promise<void> {
+/** One attempt at one file; also used for every file of a recursive get. */
+export async function downloadOnce(
+  io: Io,
+  client: FtpClient,
+  d: Download,
+  opts: GetFlags,
+  attempt: number,
+  seen: Seen,
+  progress: Progress,
+  events: EventSink | undefined,
+): Promise<{ bytes: number; skipped?: string }> {
   await client.type('I'); // SIZE in ASCII mode is refused or wrong on some servers
-  const remoteSize = await client.size(d.remotePath);
+  const remoteSize = (await client.size(d.remotePath)) ?? d.listedSize;
   const mdtm = opts.retries > 0 ? await client.mdtm(d.remotePath) : undefined;
   const changed = attempt > 0 && (remoteSize !== seen.size || mdtm !== seen.mdtm);
   if (attempt === 0 || changed) Object.assign(seen, { size: remoteSize, mdtm });
@@ -83,24 +120,32 @@ async function downloadOnce(io: Io, client: FtpClient, d: Download, opts: Transf
       restart,
     });
     if (opened === 'complete') {
-      if (!opts.quiet) io.stderr.write(`${d.localPath} is already complete (${remoteSize} bytes)\n`);
-      return;
+      const reason = `already complete (${remoteSize} bytes)`;
+      if (events) events({ event: 'skip', file: d.remotePath, reason });
+      else if (!opts.quiet) io.stderr.write(`${d.localPath} is ${reason}\n`);
+      return { bytes: 0, skipped: reason };
     }
     part = opened;
     sink = part.target;
     offset = part.offset;
   }
-  const progress = await createProgress(io, { name: d.remotePath, verb: 'downloaded', quiet: !!opts.quiet, bar: opts.progress });
   const resume = opts.rest !== undefined || offset > 0;
   let received = 0;
+  const began = performance.now();
+  const tick = events ? throttledProgress(events, d.remotePath) : undefined;
   try {
     await client.retrieve(`RETR ${d.remotePath}`, sink, {
       rest: resume ? offset : undefined,
       expectedBytes: remoteSize !== undefined && !opts.ascii ? remoteSize - offset : undefined,
-      onStart: (announced) => progress.start(remoteSize ?? (announced !== undefined && !resume ? announced : undefined), offset),
+      onStart: (announced) => {
+        const total = remoteSize ?? (announced !== undefined && !resume ? announced : undefined);
+        events?.({ event: 'start', file: d.remotePath, size: total ?? null, mode: 'get' });
+        progress.start(total, offset);
+      },
       onBytes: (n) => {
         received += n;
         progress.add(n);
+        tick?.(offset + received);
       },
       signal: io.signal,
       keepOpen: d.toStdout,
@@ -111,6 +156,19 @@ async function downloadOnce(io: Io, client: FtpClient, d: Download, opts: Transf
     if (part) await part.abandon(received > 0);
     throw err;
   }
+  const sha256 = part && (opts.sha256 || events) ? await part.sha256() : undefined;
+  if (part && opts.sha256 && sha256 !== opts.sha256.toLowerCase()) {
+    await part.discard(); // wrong bytes are worth nothing, not even to -c
+    progress.finish(false);
+    throw new ChecksumError(`${d.localPath}: SHA-256 ${sha256} does not match the expected ${opts.sha256}`);
+  }
   if (part) await part.commit();
   progress.finish(true);
+  events?.({ event: 'done', file: d.remotePath, bytes: received, seconds: Math.round(performance.now() - began) / 1000, ...(sha256 ? { sha256 } : {}) });
+  return { bytes: received };
+}
+
+/** Wildcards in a remote path make get a multi-file transfer. */
+export function hasGlob(path: string): boolean {
+  return /[*?[]/.test(path);
 }

@@ -6,14 +6,25 @@ import type { Io } from '../io.js';
 import type { TransferFlags } from '../options.js';
 import { LocalError, UsageError } from '../exit-codes.js';
 import { checkRemoteName, parseTarget, type Target } from '../target.js';
-import { withSession } from '../session.js';
-import { createProgress } from '../progress.js';
-import { withRetries } from '../retry.js';
+import { createProgress, type Progress } from '../progress.js';
+import { runBatch, type BatchItem } from '../batch.js';
+import { ndjson, throttledProgress, type EventSink } from '../events.js';
 import type { FtpClient } from '../../core/client.js';
 
+export interface PutFlags extends TransferFlags {
+  recursive?: boolean;
+  parallel?: number;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
 /** tftp put <host|url> <local> [remote] */
-export async function put(io: Io, targetArg: string, local: string, remoteArg: string | undefined, opts: TransferFlags): Promise<void> {
+export async function put(io: Io, targetArg: string, local: string, remoteArg: string | undefined, opts: PutFlags): Promise<void> {
   const target = parseTarget(targetArg);
+  if (opts.recursive) {
+    const { putTree } = await import('./put-tree.js');
+    return putTree(io, target, local, remoteArg, opts);
+  }
   const fromStdin = local === '-';
   let remote = remoteArg;
   if (target.isUrl && target.path !== undefined) {
@@ -46,7 +57,7 @@ export async function put(io: Io, targetArg: string, local: string, remoteArg: s
   }
 }
 
-interface Upload {
+export interface Upload {
   local: string;
   remotePath: string;
   /** The open local file; undefined for stdin. */
@@ -54,13 +65,28 @@ interface Upload {
   localSize: number;
 }
 
-async function upload(io: Io, target: Target, opts: TransferFlags, up: Upload): Promise<void> {
+async function upload(io: Io, target: Target, opts: PutFlags, up: Upload): Promise<void> {
   // Stdin cannot be read twice: only a file is retried.
   const retries = up.file ? opts.retries : 0;
-  await withRetries(io, { ...opts, retries }, (attempt) => withSession(io, target, opts, (client) => uploadOnce(io, client, opts, up, attempt)));
+  const events = opts.json ? ndjson(io) : undefined;
+  const item: BatchItem = { name: up.remotePath, run: (client, attempt, progress) => uploadOnce(io, client, opts, up, attempt, progress, events) };
+  await runBatch(io, target, { ...opts, retries }, [item], {
+    parallel: 1,
+    events,
+    progressFor: () => createProgress(io, { name: up.remotePath, verb: 'uploaded', quiet: !!opts.quiet || !!events, bar: opts.progress }),
+  });
 }
 
-async function uploadOnce(io: Io, client: FtpClient, opts: TransferFlags, { local, remotePath, file, localSize }: Upload, attempt: number): Promise<void> {
+/** One attempt at one file; also used for every file of a recursive put. */
+export async function uploadOnce(
+  io: Io,
+  client: FtpClient,
+  opts: PutFlags,
+  { local, remotePath, file, localSize }: Upload,
+  attempt: number,
+  progress: Progress,
+  events: EventSink | undefined,
+): Promise<{ bytes: number; skipped?: string }> {
   await client.type('I');
   let offset = opts.rest ?? 0;
   // A retry goes on from what the server already has, like -c.
@@ -68,8 +94,10 @@ async function uploadOnce(io: Io, client: FtpClient, opts: TransferFlags, { loca
     const remoteSize = await client.size(remotePath);
     offset = remoteSize ?? 0;
     if (remoteSize !== undefined && offset === localSize) {
-      if (!opts.quiet) io.stderr.write(`${remotePath} is already complete on the server (${offset} bytes)\n`);
-      return;
+      const reason = `already complete on the server (${offset} bytes)`;
+      if (events) events({ event: 'skip', file: remotePath, reason });
+      else if (!opts.quiet) io.stderr.write(`${remotePath} is ${reason}\n`);
+      return { bytes: 0, skipped: reason };
     }
     if (offset > localSize) throw new LocalError(`the remote ${remotePath} (${offset} bytes) is larger than ${local} (${localSize} bytes): not resuming`);
   }
@@ -77,12 +105,22 @@ async function uploadOnce(io: Io, client: FtpClient, opts: TransferFlags, { loca
   if (opts.ascii) await client.type('A');
 
   const source: Readable | FileSource = file ? { fd: file.fd, position: offset } : io.stdin;
-  const progress = await createProgress(io, { name: remotePath, verb: 'uploaded', quiet: !!opts.quiet, bar: opts.progress });
+  const began = performance.now();
+  const tick = events ? throttledProgress(events, remotePath) : undefined;
+  let sent = 0;
+  let bytes: number;
   try {
-    await client.store(`STOR ${remotePath}`, source, {
+    bytes = await client.store(`STOR ${remotePath}`, source, {
       rest: opts.rest !== undefined || offset > 0 ? offset : undefined,
-      onStart: () => progress.start(file ? localSize : undefined, offset),
-      onBytes: (n) => progress.add(n),
+      onStart: () => {
+        events?.({ event: 'start', file: remotePath, size: file ? localSize : null, mode: 'put' });
+        progress.start(file ? localSize : undefined, offset);
+      },
+      onBytes: (n) => {
+        sent += n;
+        progress.add(n);
+        tick?.(offset + sent);
+      },
       signal: io.signal,
     });
   } catch (err) {
@@ -90,4 +128,6 @@ async function uploadOnce(io: Io, client: FtpClient, opts: TransferFlags, { loca
     throw err;
   }
   progress.finish(true);
+  events?.({ event: 'done', file: remotePath, bytes, seconds: Math.round(performance.now() - began) / 1000 });
+  return { bytes };
 }

@@ -1,0 +1,224 @@
+import type { Command } from 'commander';
+import type { Io } from '../io.js';
+import { addConnectionOptions, type ConnectionOptions } from '../options.js';
+import type { Target } from '../target.js';
+import type { TlsOptions } from '../../core/tls.js';
+import type { Capability, DataCheck, ProbeReport } from '../../core/probe.js';
+
+export interface DoctorFlags extends ConnectionOptions {
+  json?: boolean;
+}
+
+const EXAMPLES = `
+Examples:
+  tftp doctor ftp.example.com
+  tftp doctor -u alice ftp://ftp.example.com:2121
+  tftp doctor --json ftp.example.com | jq .recommended.flags
+  tftp doctor --ca-file corp-ca.pem ftp.example.com      # verify AUTH TLS with a private CA
+
+It connects and logs in, tries a small LIST over EPSV, PASV, EPRT and PORT,
+tries AUTH TLS on a connection of its own when the server offers it, asks
+SIZE and MDTM about a file the listing shows, and ends with the flags that
+suit the server. It writes nothing on the server. Exit 0 once it could
+connect and log in, whatever the checks found.`;
+
+/** Adds `tftp doctor <host|url>`. Call it before the loop that adds the exit codes to every command's help. */
+export function registerDoctor(program: Command, io: Io): void {
+  addConnectionOptions(
+    program
+      .command('doctor')
+      .description('check a server: data connection modes, AUTH TLS, features, clock; recommends flags')
+      .argument('<host|url>', 'server name or ftp://[user[:password]@]host[:port] (ftpes://, ftps:// for FTPS)'),
+  )
+    .option('--json', 'print the report as JSON on stdout')
+    .addHelpText('after', EXAMPLES)
+    .action(async (target: string, opts: DoctorFlags) => {
+      await doctor(io, target, opts);
+    });
+}
+
+/** tftp doctor <host|url>: the check-up, as a table (or JSON) on stdout. */
+export async function doctor(io: Io, targetArg: string, opts: DoctorFlags): Promise<void> {
+  // Loaded here, not at the top: registering the command must not load the protocol core.
+  const [{ parseTarget }, { credentials, warn }, { probeServer }] = await Promise.all([
+    import('../target.js'),
+    import('../credentials.js'),
+    import('../../core/probe.js'),
+  ]);
+  const target = parseTarget(targetArg);
+  const { user, password } = await credentials(io, target, opts);
+  const { tls, trial } = await tlsSettings(target, opts);
+  if (opts.insecure) warn(io, "--insecure: the server's certificate is not verified; anyone on the path can read and change this session");
+  const port = target.port ?? opts.port ?? (tls?.mode === 'implicit' ? 990 : 21);
+
+  const trace = opts.verbose ? (dir: string, line: string) => io.stderr.write(`${dir} ${line}\n`) : undefined;
+  const showSteps = !opts.verbose && io.stderr.isTTY === true;
+  const onStep = showSteps ? (what: string) => io.stderr.write(`\r\x1b[Kdoctor: ${what}…`) : undefined;
+  let report: ProbeReport;
+  try {
+    report = await probeServer({
+      host: target.host,
+      port,
+      user,
+      password,
+      timeoutMs: opts.timeout * 1000,
+      tls,
+      tlsTrial: trial,
+      caFile: opts.caFile,
+      trace,
+      onStep,
+      signal: io.signal,
+    });
+  } finally {
+    if (showSteps) io.stderr.write('\r\x1b[K');
+  }
+  if (opts.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else io.stdout.write(await formatReport(report, io));
+}
+
+/** The session's TLS (URL scheme or --tls) and how to verify a trial of AUTH TLS. */
+async function tlsSettings(target: Target, opts: ConnectionOptions): Promise<{ tls: TlsOptions | undefined; trial: Omit<TlsOptions, 'mode'> }> {
+  const { UsageError, LocalError } = await import('../exit-codes.js');
+  const flag = opts.tls === true ? 'explicit' : opts.tls;
+  if (flag !== undefined && flag !== 'explicit' && flag !== 'implicit') throw new UsageError(`--tls takes "explicit" or "implicit", not ${JSON.stringify(flag)}`);
+  const trial: Omit<TlsOptions, 'mode'> = {};
+  if (opts.caFile) {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      trial.ca = [await readFile(opts.caFile, 'utf8')];
+    } catch (err) {
+      throw new LocalError(`cannot read --ca-file ${opts.caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  if (opts.pinSha256) trial.pinSha256 = opts.pinSha256;
+  if (opts.insecure) trial.insecure = true;
+  const mode = target.tls ?? flag;
+  return { tls: mode ? { mode, ...trial } : undefined, trial };
+}
+
+type Row = [label: string, status: string, detail: string];
+
+/** The report as aligned text; coloured on a terminal unless NO_COLOR. */
+export async function formatReport(r: ProbeReport, io: Io): Promise<string> {
+  const { Chalk } = await import('chalk');
+  const colour = io.stdout.isTTY === true && !('NO_COLOR' in io.env && io.env.NO_COLOR !== '');
+  const c = new Chalk({ level: colour ? 1 : 0 });
+  const width = Math.max(60, io.stdout.columns ?? 100);
+
+  const where = r.server.host.includes(':') ? `[${r.server.host}]:${r.server.port}` : `${r.server.host}:${r.server.port}`;
+  const head: [string, string][] = [
+    ['Server', `${where}${r.server.address !== r.server.host ? ` (${r.server.address})` : ''}, ${r.server.tls === 'none' ? 'plain FTP' : `FTPS ${r.server.tls}`}, logged in as ${r.user}`],
+    ['Greeting', r.greeting],
+    ['System', r.system ?? '(SYST refused)'],
+    ['FEAT', r.feat === null ? '(FEAT refused)' : r.feat.length ? r.feat.join(', ') : '(none)'],
+  ];
+
+  const rows: Row[] = [];
+  const pasvNote = r.pasvAddress
+    ? r.pasvAddress.differs
+      ? `; the reply names ${r.pasvAddress.advertised}, not ${r.pasvAddress.control} (tftp ignores it)`
+      : `; the reply names the control address`
+    : '';
+  for (const [mode, check] of Object.entries(r.data) as [string, DataCheck][]) {
+    rows.push([`${mode.toUpperCase()} data`, dataStatus(check), dataDetail(check) + (mode === 'pasv' ? pasvNote : '')]);
+  }
+  rows.push(['Passive (default)', r.passiveWorks ? 'ok' : 'fail', r.passiveWorks ? 'EPSV, or PASV when EPSV is refused' : 'transfers without --active fail']);
+  rows.push(['Active (--active)', r.activeWorks ? 'ok' : 'fail', r.activeWorks ? 'EPRT, or PORT when EPRT is refused' : 'transfers with --active fail']);
+
+  const t = r.authTls;
+  const tlsStatus = t.works === true ? 'ok' : t.works === false ? 'fail' : t.advertised === false ? 'no' : 'unknown';
+  const trust = t.verification === 'ca' ? 'certificate trusted' : t.verification === 'pin' ? 'certificate pinned' : t.verification === 'insecure' ? 'certificate NOT verified (--insecure)' : t.verification === false ? 'certificate not trusted' : '';
+  const tlsDetail =
+    t.works === null
+      ? t.advertised === false
+        ? 'not offered in FEAT'
+        : 'not tried'
+      : [t.mode === 'implicit' ? 'implicit TLS' : `AUTH TLS${t.advertised ? ' (in FEAT)' : t.advertised === false ? ' (not in FEAT)' : ''}`, t.protocol, t.works || !t.error ? trust : t.error]
+          .filter(Boolean)
+          .join(', ');
+  rows.push(['AUTH TLS', tlsStatus, tlsDetail]);
+  if (t.fingerprint) rows.push(['Certificate', 'sha256', t.fingerprint]);
+  if (t.works) {
+    rows.push(['TLS data', t.dataWorks ? 'ok' : t.dataWorks === false ? 'fail' : 'unknown', t.dataWorks === false ? (t.error ?? '') : `PROT P${t.sessionResumed === null ? '' : t.sessionResumed ? ', session resumed' : ', new session'}`]);
+  }
+  if (t.works !== null || t.advertised !== false) {
+    rows.push(['TLS session reuse', t.dataSessionReuse === 'unknown' ? 'unknown' : t.dataSessionReuse, (t.reuseDetail ?? '').replace(/^unknown: /, '')]);
+  }
+
+  const f = r.features;
+  rows.push(['REST STREAM', yes(f.restStream), 'from FEAT']);
+  rows.push(['SIZE', ...capability(f.size)]);
+  rows.push(['MDTM', ...capability(f.mdtm)]);
+  rows.push(['MFMT', yes(f.mfmt), 'from FEAT']);
+  rows.push(['MLST / MLSD', yes(f.mlst || f.mlsd), f.mlstFacts.length ? `from FEAT; facts ${f.mlstFacts.join(', ')}` : 'from FEAT']);
+  rows.push(['UTF8', yes(f.utf8), 'from FEAT']);
+  rows.push(['HASH', yes(f.hash !== null), f.hash ? `from FEAT; ${f.hash.join(', ') || 'no algorithm named'}` : 'from FEAT']);
+  const clockStatus = r.clock.method === 'none' ? 'unknown' : (r.clock.mdtmMinusNowSeconds ?? 0) > 60 ? 'ahead' : 'ok';
+  const method = r.clock.method === 'mdtm-vs-list' ? `MDTM of ${r.clock.file} vs its LIST time` : r.clock.method === 'mdtm-vs-now' ? `MDTM of ${r.clock.file} vs our clock` : 'none';
+  rows.push(['Clock', clockStatus, `${r.clock.summary.replace(/^unknown: /, '')} (method: ${method})`]);
+
+  const paint = (status: string) => {
+    const padded = status.padEnd(statusWidth);
+    if (status === 'ok' || status === 'yes' || status === 'not required') return c.green(padded);
+    if (status === 'fail' || status === 'refused') return c.red(padded);
+    if (status === 'unknown' || status === 'skipped' || status === 'no' || status === 'sha256') return c.dim(padded);
+    return c.yellow(padded);
+  };
+  const labelWidth = Math.max(...head.map(([l]) => l.length), ...rows.map(([l]) => l.length)) + 2;
+  const statusWidth = Math.max(...rows.map(([, s]) => s.length)) + 2;
+  const out: string[] = [];
+  for (const [label, value] of head) out.push(...wrap(value, width - labelWidth).map((l, i) => (i ? ' '.repeat(labelWidth) : c.bold(label.padEnd(labelWidth))) + l));
+  out.push('');
+  out.push(c.bold('Check'.padEnd(labelWidth) + 'Result'.padEnd(statusWidth) + 'Detail'));
+  for (const [label, status, detail] of rows) {
+    const lines = wrap(detail, width - labelWidth - statusWidth);
+    lines.forEach((l, i) => out.push(i ? ' '.repeat(labelWidth + statusWidth) + l : label.padEnd(labelWidth) + paint(status) + l));
+  }
+  out.push('');
+  const flags = r.recommended.flags.map(shellQuote).join(' ');
+  out.push(c.bold('Recommended flags: ') + (flags || 'none (the defaults suit this server)'));
+  for (const note of r.recommended.notes) out.push(...wrap(note, width - 4).map((l, i) => (i ? '    ' : '  - ') + l));
+  return out.map((l) => l.trimEnd()).join('\n') + '\n';
+}
+
+function dataStatus(check: DataCheck): string {
+  if (check.skipped) return 'skipped';
+  if (check.ok) return 'ok';
+  return check.refused ? 'refused' : 'fail';
+}
+
+function dataDetail(check: DataCheck): string {
+  if (check.skipped) return check.skipped;
+  if (check.ok) return `LIST carried ${check.bytes} bytes`;
+  return check.error ?? 'failed';
+}
+
+function yes(b: boolean): string {
+  return b ? 'yes' : 'no';
+}
+
+function capability(cap: Capability): [string, string] {
+  const feat = cap.advertised ? 'in FEAT' : 'not in FEAT';
+  if (cap.works === null) return [yes(cap.advertised), `${feat}; ${cap.detail ?? 'not tried'}`];
+  return [cap.works ? 'yes' : 'refused', `${feat}; ${cap.file}: ${cap.detail}`];
+}
+
+/** Splits at spaces to fit `width` columns (a longer word stays whole). */
+function wrap(text: string, width: number): string[] {
+  const max = Math.max(20, width);
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > max) {
+      lines.push(line);
+      line = '';
+    }
+    line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines;
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}

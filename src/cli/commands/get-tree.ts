@@ -1,0 +1,129 @@
+import { mkdir } from 'node:fs/promises';
+import type { FtpClient } from '../../core/client.js';
+import type { ListEntry } from '../../protocol/list.js';
+import type { Io } from '../io.js';
+import { UsageError } from '../exit-codes.js';
+import { checkRemoteName, type Target } from '../target.js';
+import { withSession } from '../session.js';
+import { localPathUnder, unsafeNameReason } from '../safe-path.js';
+import { runBatch, type BatchItem } from '../batch.js';
+import { createOverallProgress } from '../progress.js';
+import { ndjson, type EventSink } from '../events.js';
+import { downloadOnce, type GetFlags, type Seen } from './get.js';
+
+interface PlannedFile {
+  remote: string;
+  local: string;
+  size?: number | undefined;
+}
+
+interface Plan {
+  files: PlannedFile[];
+  folders: string[];
+  /** Entries not downloaded, and why: unsafe names, links, unparsed listing lines. */
+  problems: { name: string; reason: string }[];
+}
+
+/** Nested folders deeper than this are not followed (a server could loop forever). */
+const MAX_DEPTH = 64;
+
+/** tftp get -r <host|url> <remote-dir> [local-dir], and get with a wildcard ('dir/*.iso'). */
+export async function getTree(io: Io, target: Target, arg1: string | undefined, arg2: string | undefined, opts: GetFlags): Promise<void> {
+  const [remoteArg, localArg] = target.isUrl ? [target.path ?? '', arg1] : [arg1, arg2];
+  if (target.isUrl && arg2 !== undefined) throw new UsageError('too many arguments: the URL already names the remote folder');
+  if (remoteArg === undefined) throw new UsageError('missing the remote folder to get');
+  checkRemoteName(remoteArg, 'remote path');
+  if (opts.rest !== undefined) throw new UsageError('--rest applies to one file; use -c to resume a folder');
+  if (localArg === '-') throw new UsageError('a folder cannot be written to stdout');
+  const localRoot = localArg ?? '.';
+  const events = opts.json ? ndjson(io) : undefined;
+
+  const plan = await withSession(io, target, opts, (client) => makePlan(client, remoteArg, localRoot, !!opts.recursive, !!opts.followLinks));
+  for (const p of plan.problems) {
+    if (events) events({ event: 'skip', file: p.name, reason: p.reason });
+    else io.stderr.write(`tftp: skipped ${JSON.stringify(p.name)}: ${p.reason}\n`);
+  }
+  if (opts.dryRun) {
+    for (const f of plan.files) io.stdout.write(opts.json ? JSON.stringify({ event: 'plan', file: f.remote, local: f.local, size: f.size ?? null }) + '\n' : `${f.remote} -> ${f.local}\n`);
+    return;
+  }
+  for (const folder of plan.folders) await mkdir(folder, { recursive: true });
+
+  const total = plan.files.every((f) => f.size !== undefined) ? plan.files.reduce((sum, f) => sum + f.size!, 0) : undefined;
+  const progress = await createOverallProgress(io, { name: `${plan.files.length} files`, verb: 'downloaded', quiet: !!opts.quiet || !!events, bar: opts.progress, totalBytes: total });
+  const items = plan.files.map((f) => fileItem(io, f, opts, events));
+  let ok = false;
+  try {
+    await runBatch(io, target, opts, items, { parallel: opts.parallel ?? 4, events, progressFor: async () => progress.item() });
+    ok = true;
+  } finally {
+    progress.finish(ok);
+  }
+}
+
+function fileItem(io: Io, f: PlannedFile, opts: GetFlags, events: EventSink | undefined): BatchItem {
+  const seen: Seen = { written: 0 };
+  const download = { remotePath: f.remote, localPath: f.local, toStdout: false, listedSize: f.size };
+  return { name: f.remote, size: f.size, run: (client, attempt, progress) => downloadOnce(io, client, download, { ...opts, quiet: true }, attempt, seen, progress, events) };
+}
+
+/** Walks the remote tree (or one folder filtered by a wildcard) into a list of files and local folders. */
+async function makePlan(client: FtpClient, remote: string, localRoot: string, recursive: boolean, followLinks: boolean): Promise<Plan> {
+  const plan: Plan = { files: [], folders: [localPathUnder(localRoot, [])], problems: [] };
+  const slash = remote.lastIndexOf('/');
+  const glob = /[*?[]/.test(remote) ? globToRegExp(remote.slice(slash + 1)) : undefined;
+  const start = glob ? remote.slice(0, Math.max(slash, 0)) : remote.replace(/\/+$/, '');
+
+  const walk = async (dir: string, segments: string[], depth: number): Promise<void> => {
+    const listing = await client.list(dir || undefined);
+    for (const line of listing.unparsed) plan.problems.push({ name: `${dir || '.'}: ${line}`, reason: 'listing line not understood' });
+    for (const entry of listing.entries) {
+      if (depth === 0 && glob && !glob.test(entry.name)) continue;
+      const unsafe = unsafeNameReason(entry.name);
+      const remotePath = dir ? `${dir}/${entry.name}` : entry.name;
+      if (unsafe) {
+        plan.problems.push({ name: remotePath, reason: `refused: ${unsafe}` });
+        continue;
+      }
+      const local = localPathUnder(localRoot, [...segments, entry.name]);
+      if (entry.type === 'dir') {
+        if (!recursive) continue;
+        if (depth >= MAX_DEPTH) {
+          plan.problems.push({ name: remotePath, reason: `deeper than ${MAX_DEPTH} folders` });
+          continue;
+        }
+        plan.folders.push(local);
+        await walk(remotePath, [...segments, entry.name], depth + 1);
+      } else if (entry.type === 'link' && !followLinks) {
+        plan.problems.push({ name: remotePath, reason: `symbolic link${entry.target ? ` to ${entry.target}` : ''} (use --follow-links)` });
+      } else {
+        plan.files.push({ remote: remotePath, local, size: sizeOf(entry) });
+      }
+    }
+  };
+  await walk(start, [], 0);
+  return plan;
+}
+
+function sizeOf(entry: ListEntry): number | undefined {
+  return entry.type === 'file' ? entry.size : undefined;
+}
+
+/** A shell wildcard (*, ?, [abc]) for one name, as a whole-name RegExp. */
+export function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const close = glob.indexOf(']', i + 1);
+      if (close === -1) re += '\\[';
+      else {
+        re += `[${glob.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        i = close;
+      }
+    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, 's');
+}

@@ -1,0 +1,93 @@
+import { open, readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { FtpClient } from '../../core/client.js';
+import type { Io } from '../io.js';
+import { LocalError, UsageError } from '../exit-codes.js';
+import { checkRemoteName, type Target } from '../target.js';
+import { withSession } from '../session.js';
+import { runBatch, type BatchItem } from '../batch.js';
+import { createOverallProgress } from '../progress.js';
+import { ndjson, type EventSink } from '../events.js';
+import { uploadOnce, type PutFlags } from './put.js';
+
+interface PlannedUpload {
+  local: string;
+  remote: string;
+  size: number;
+}
+
+/** tftp put -r <host|url> <local-dir> [remote-dir] */
+export async function putTree(io: Io, target: Target, localRoot: string, remoteArg: string | undefined, opts: PutFlags): Promise<void> {
+  if (target.isUrl && target.path !== undefined && remoteArg !== undefined) throw new UsageError('too many arguments: the URL already names the remote folder');
+  if (localRoot === '-') throw new UsageError('stdin is not a folder');
+  if (opts.rest !== undefined) throw new UsageError('--rest applies to one file; use -c to resume a folder');
+  if (!(await stat(localRoot)).isDirectory()) throw new LocalError(`${localRoot}: not a directory`);
+  const remoteRoot = (target.isUrl ? target.path : remoteArg)?.replace(/\/+$/, '') ?? basename(localRoot.replace(/\/+$/, ''));
+  checkRemoteName(remoteRoot, 'remote path');
+  const events = opts.json ? ndjson(io) : undefined;
+
+  const folders: string[] = [remoteRoot];
+  const files: PlannedUpload[] = [];
+  const walk = async (dir: string, remoteDir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const local = join(dir, entry.name);
+      const remote = `${remoteDir}/${entry.name}`;
+      if (/[\r\n\0]/.test(entry.name)) {
+        report(io, events, local, 'refused: a CR, LF or NUL in the name');
+      } else if (entry.isDirectory()) {
+        folders.push(remote);
+        await walk(local, remote);
+      } else if (entry.isFile()) {
+        files.push({ local, remote, size: (await stat(local)).size });
+      } else {
+        report(io, events, local, entry.isSymbolicLink() ? 'symbolic link (not followed)' : 'not a regular file');
+      }
+    }
+  };
+  await walk(localRoot, remoteRoot);
+  if (opts.dryRun) {
+    for (const f of files) io.stdout.write(opts.json ? JSON.stringify({ event: 'plan', file: f.remote, local: f.local, size: f.size }) + '\n' : `${f.local} -> ${f.remote}\n`);
+    return;
+  }
+  await withSession(io, target, opts, (client) => makeFolders(client, folders));
+
+  const progress = await createOverallProgress(io, { name: `${files.length} files`, verb: 'uploaded', quiet: !!opts.quiet || !!events, bar: opts.progress, totalBytes: files.reduce((s, f) => s + f.size, 0) });
+  const items: BatchItem[] = files.map((f) => ({
+    name: f.remote,
+    size: f.size,
+    async run(client, attempt, p) {
+      const file = await open(f.local, 'r');
+      try {
+        return await uploadOnce(io, client, { ...opts, quiet: true }, { local: f.local, remotePath: f.remote, file, localSize: f.size }, attempt, p, events);
+      } finally {
+        await file.close();
+      }
+    },
+  }));
+  let ok = false;
+  try {
+    await runBatch(io, target, opts, items, { parallel: opts.parallel ?? 4, events, progressFor: async () => progress.item() });
+    ok = true;
+  } finally {
+    progress.finish(ok);
+  }
+}
+
+function report(io: Io, events: EventSink | undefined, name: string, reason: string): void {
+  if (events) events({ event: 'skip', file: name, reason });
+  else io.stderr.write(`tftp: skipped ${JSON.stringify(name)}: ${reason}\n`);
+}
+
+/** MKD each folder, parents first; one that already exists (CWD into it works) is fine. */
+async function makeFolders(client: FtpClient, folders: string[]): Promise<void> {
+  const home = await client.pwd();
+  for (const folder of folders) {
+    const reply = await client.sendcmd(`MKD ${folder}`, { allowError: true });
+    if (reply.code === 257 || reply.code === 250) continue;
+    if (reply.code >= 500 && (await client.sendcmd(`CWD ${folder}`, { allowError: true })).code === 250) {
+      await client.cwd(home); // folders are named from the login folder
+      continue;
+    }
+    throw client.replyError(reply);
+  }
+}

@@ -1,0 +1,33 @@
+import type { Io } from './io.js';
+
+/**
+ * Machine-readable progress (--json): one JSON object per line on stdout.
+ * Nothing else goes to stdout in this mode; people read stderr.
+ */
+export type TransferEvent =
+  | { event: 'start'; file: string; size: number | null; mode: 'get' | 'put' }
+  | { event: 'progress'; file: string; bytes: number; rate: number }
+  | { event: 'retry'; file: string; attempt: number; delay: number; message: string }
+  | { event: 'done'; file: string; bytes: number; seconds: number; sha256?: string }
+  | { event: 'skip'; file: string; reason: string }
+  | { event: 'error'; file: string; code: number; message: string }
+  | { event: 'summary'; files: number; ok: number; failed: number; skipped: number; bytes: number; seconds: number };
+
+export type EventSink = (e: TransferEvent) => void;
+
+export function ndjson(io: Io): EventSink {
+  return (e) => io.stdout.write(JSON.stringify(e) + '\n');
+}
+
+/** At most one progress event a second per file. */
+export function throttledProgress(emit: EventSink, file: string): (bytes: number) => void {
+  const began = performance.now();
+  let last = 0;
+  return (bytes) => {
+    const now = performance.now();
+    if (now - last < 1000) return;
+    last = now;
+    const seconds = (now - began) / 1000;
+    emit({ event: 'progress', file, bytes, rate: seconds > 0 ? Math.round(bytes / seconds) : 0 });
+  };
+}

@@ -1,0 +1,772 @@
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { isIP } from 'node:net';
+import { Writable } from 'node:stream';
+import { FtpError } from '../protocol/errors.js';
+import { isCompletion, replyText, type Reply } from '../protocol/reply.js';
+import { parseEpsv, parsePasv } from '../protocol/parse.js';
+import { FtpClient } from './client.js';
+import type { TraceFn } from './control.js';
+import { connectSocket } from './socket.js';
+import { normaliseFingerprint, type TlsOptions } from './tls.js';
+
+/**
+ * A server check-up: what the server says it supports (FEAT) and what
+ * actually works (a small LIST over each data connection mode, AUTH TLS on a
+ * connection of its own), and the flags that suit it. Nothing is written on
+ * the server.
+ */
+
+export interface ProbeOptions {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  timeoutMs: number;
+  /** TLS for the session itself (the user asked for FTPS); undefined for plain FTP. */
+  tls?: TlsOptions | undefined;
+  /** How to verify the certificate when trying AUTH TLS on a plain session (--ca-file, --pin-sha256, --insecure). */
+  tlsTrial?: Omit<TlsOptions, 'mode'> | undefined;
+  /** The --ca-file the trial verified with, named in the recommended flags. */
+  caFile?: string | undefined;
+  /** Also receives every command and reply, on every connection the probe opens. */
+  trace?: TraceFn | undefined;
+  /** Called before each step, e.g. to show progress. */
+  onStep?: ((what: string) => void) | undefined;
+  signal?: AbortSignal | undefined;
+  /** Our clock (tests). */
+  now?: () => Date;
+}
+
+export type DataMode = 'epsv' | 'pasv' | 'eprt' | 'port';
+
+/** One data connection mode, tried with a LIST. */
+export interface DataCheck {
+  /** The LIST went through this mode and completed. */
+  ok: boolean;
+  /** The command that sets the mode up: EPSV, PASV, EPRT or PORT. */
+  command: string;
+  /** The server's reply to that command, when it was sent. */
+  reply: string | null;
+  /** The server refused the command itself (5xx): tftp then falls back (EPSV to PASV, EPRT to PORT). */
+  refused: boolean;
+  /** Bytes of listing received. */
+  bytes: number | null;
+  error: string | null;
+  /** Why the mode was not tried. */
+  skipped: string | null;
+}
+
+export interface Capability {
+  advertised: boolean;
+  /** The file it was tried on, when it was. */
+  file: string | null;
+  /** null: not tried. */
+  works: boolean | null;
+  detail: string | null;
+}
+
+export type ReuseVerdict = 'required' | 'not required' | 'unknown';
+
+export interface TlsReport {
+  /** FEAT lists AUTH TLS (null: no FEAT to tell). */
+  advertised: boolean | null;
+  /** explicit or implicit: how it was tried; null when not tried. */
+  mode: 'explicit' | 'implicit' | null;
+  /** The handshake succeeded (and the certificate was accepted under `verification`). */
+  works: boolean | null;
+  protocol: string | null;
+  fingerprint: string | null;
+  /** Trusted through the CAs (system + --ca-file), a --pin-sha256, --insecure; or false: not trusted. */
+  verification: 'ca' | 'pin' | 'insecure' | false | null;
+  /** A protected LIST (PBSZ 0, PROT P) completed. */
+  dataWorks: boolean | null;
+  /** The server resumed the control connection's TLS session on the data connection. */
+  sessionResumed: boolean | null;
+  dataSessionReuse: ReuseVerdict;
+  reuseDetail: string | null;
+  error: string | null;
+}
+
+export interface ClockReport {
+  /** mdtm-vs-list: MDTM compared with the LIST time of the same file; mdtm-vs-now: MDTM compared with our clock; none. */
+  method: 'mdtm-vs-list' | 'mdtm-vs-now' | 'none';
+  file: string | null;
+  /** MDTM as an ISO time (MDTM is UTC). */
+  mdtm: string | null;
+  /** The time column of the LIST line. */
+  listTime: string | null;
+  /** LIST time (read as UTC) minus MDTM, to the minute: the offset of the time zone LIST shows. */
+  listMinusMdtmSeconds: number | null;
+  /** MDTM minus our clock: above zero, the server's clock is ahead at least that much. */
+  mdtmMinusNowSeconds: number | null;
+  summary: string;
+}
+
+export interface ProbeReport {
+  server: { host: string; port: number; address: string; tls: 'none' | 'explicit' | 'implicit' };
+  greeting: string;
+  user: string;
+  system: string | null;
+  /** FEAT lines as the server sent them (trimmed); null when FEAT is refused. */
+  feat: string[] | null;
+  data: Record<DataMode, DataCheck>;
+  /** Whether tftp's default (passive: EPSV, PASV when EPSV is refused) and --active work. */
+  passiveWorks: boolean;
+  activeWorks: boolean;
+  /** The address the 227 reply names (never used by tftp) against the control connection's. */
+  pasvAddress: { advertised: string; control: string; differs: boolean } | null;
+  authTls: TlsReport;
+  features: {
+    restStream: boolean;
+    size: Capability;
+    mdtm: Capability;
+    mfmt: boolean;
+    mlst: boolean;
+    mlsd: boolean;
+    mlstFacts: string[];
+    utf8: boolean;
+    epsv: boolean;
+    eprt: boolean;
+    hash: string[] | null;
+  };
+  clock: ClockReport;
+  recommended: { flags: string[]; notes: string[] };
+}
+
+interface Entry {
+  dir: '>' | '<' | '*';
+  line: string;
+}
+
+const LISTING_KEEP = 64 * 1024;
+const TRANSCRIPT_KEEP = 400;
+
+/** Keeps the first 64 KiB of a listing, counts the rest. */
+class Sink extends Writable {
+  private chunks: Buffer[] = [];
+  private kept = 0;
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void) {
+    if (this.kept < LISTING_KEEP) {
+      const part = chunk.subarray(0, LISTING_KEEP - this.kept);
+      this.chunks.push(Buffer.from(part));
+      this.kept += part.length;
+    }
+    cb();
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+/** Runs the check-up. Throws only when the first connection or login fails. */
+export async function probeServer(opts: ProbeOptions): Promise<ProbeReport> {
+  return new Prober(opts).run();
+}
+
+class Prober {
+  private readonly transcript: Entry[] = [];
+  private readonly live = new Set<FtpClient>();
+  private main: FtpClient | undefined;
+  private readonly now: () => Date;
+
+  constructor(private readonly opts: ProbeOptions) {
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  async run(): Promise<ProbeReport> {
+    const { opts } = this;
+    const onAbort = () => {
+      for (const c of this.live) c.close(new FtpError('aborted', 'interrupted'));
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.checkUp();
+    } catch (err) {
+      throw opts.signal?.aborted ? new FtpError('aborted', 'interrupted') : err;
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+      for (const c of this.live) c.close();
+    }
+  }
+
+  private async checkUp(): Promise<ProbeReport> {
+    const { opts } = this;
+    this.step('connecting');
+    const first = await this.open(opts.tls, true);
+    const main = first.client;
+    this.main = main;
+    const report: ProbeReport = {
+      server: { host: opts.host, port: opts.port, address: main.peerAddress, tls: opts.tls?.mode ?? 'none' },
+      greeting: first.greeting,
+      user: opts.user,
+      system: null,
+      feat: null,
+      data: {} as ProbeReport['data'],
+      passiveWorks: false,
+      activeWorks: false,
+      pasvAddress: null,
+      authTls: emptyTls(),
+      features: {} as ProbeReport['features'],
+      clock: { method: 'none', file: null, mdtm: null, listTime: null, listMinusMdtmSeconds: null, mdtmMinusNowSeconds: null, summary: '' },
+      recommended: { flags: [], notes: [] },
+    };
+
+    const syst = await main.sendcmd('SYST', { allowError: true });
+    if (syst.code === 215) report.system = replyText(syst);
+    this.step('FEAT');
+    const feat = await main.sendcmd('FEAT', { allowError: true });
+    if (feat.code === 211) report.feat = featLines(feat);
+    const features = parseFeatures(report.feat ?? []);
+
+    // Each mode on its own, with the client's own code: what a transfer would do.
+    let listing: string | null = null;
+    const ipv6 = main.peerAddress.includes(':');
+    for (const mode of ['epsv', 'pasv', 'eprt', 'port'] as const) {
+      this.step(`data connection: ${mode.toUpperCase()}`);
+      if (mode === 'port' && ipv6) {
+        report.data[mode] = { ...blankCheck('PORT'), skipped: 'PORT carries only IPv4 addresses' };
+        continue;
+      }
+      const { check, text } = await this.dataCheck(mode);
+      report.data[mode] = check;
+      if (check.ok && listing === null) listing = text;
+      this.checkAbort();
+    }
+    const { epsv, pasv, eprt, port } = report.data;
+    report.passiveWorks = epsv.ok || (epsv.refused && pasv.ok);
+    report.activeWorks = eprt.ok || (eprt.refused && port.ok);
+    if (pasv.reply?.startsWith('227')) {
+      try {
+        const advertised = parsePasv(pasv.reply).host;
+        const control = main.peerAddress;
+        report.pasvAddress = { advertised, control, differs: advertised !== control };
+      } catch {
+        // malformed: the data check says so
+      }
+    }
+
+    // SIZE and MDTM on a file the listing shows; the clock from MDTM.
+    const file = listing === null ? null : firstFile(listing);
+    this.step('SIZE and MDTM');
+    const size: Capability = { advertised: features.has('SIZE'), file: file?.name ?? null, works: null, detail: null };
+    const mdtm: Capability = { advertised: features.has('MDTM'), file: file?.name ?? null, works: null, detail: null };
+    let mdtmValue: string | undefined;
+    if (file) {
+      try {
+        const client = await this.session();
+        await client.type('I'); // some servers refuse SIZE in ASCII mode
+        const s = await client.sendcmd(`SIZE ${file.name}`, { allowError: true });
+        size.works = s.code === 213;
+        size.detail = `${s.code} ${replyText(s)}`;
+        const m = await client.sendcmd(`MDTM ${file.name}`, { allowError: true });
+        mdtm.works = m.code === 213;
+        mdtm.detail = `${m.code} ${replyText(m)}`;
+        if (m.code === 213) mdtmValue = replyText(m);
+      } catch (err) {
+        size.detail ??= message(err);
+        mdtm.detail ??= message(err);
+      }
+    } else {
+      size.detail = mdtm.detail = listing === null ? 'not tried: no listing' : 'not tried: no file in the listing';
+    }
+    this.checkAbort();
+    report.features = {
+      restStream: features.restStream,
+      size,
+      mdtm,
+      mfmt: features.has('MFMT'),
+      mlst: features.has('MLST'),
+      mlsd: features.has('MLST') || features.has('MLSD'), // RFC 3659: MLST in FEAT covers MLSD too
+      mlstFacts: features.mlstFacts,
+      utf8: features.has('UTF8'),
+      epsv: features.has('EPSV'),
+      eprt: features.has('EPRT'),
+      hash: features.hash,
+    };
+    report.clock = clockReport(file, mdtmValue, mdtm, this.now());
+
+    if (this.main?.connected) await this.main.quit();
+    this.live.delete(main);
+
+    this.step('TLS');
+    report.authTls = await this.tlsCheck(report.feat === null ? null : features.authTls, report);
+    this.checkAbort();
+    report.recommended = recommend(report, opts);
+    return report;
+  }
+
+  private step(what: string): void {
+    this.opts.onStep?.(what);
+  }
+
+  private checkAbort(): void {
+    if (this.opts.signal?.aborted) throw new FtpError('aborted', 'interrupted');
+  }
+
+  private record: TraceFn = (dir, line) => {
+    this.transcript.push({ dir, line });
+    if (this.transcript.length > TRANSCRIPT_KEEP) this.transcript.splice(0, this.transcript.length - TRANSCRIPT_KEEP);
+    this.opts.trace?.(dir, line);
+  };
+
+  /** Connects and logs in; `tls` undefined is plain FTP. */
+  private async open(tls: TlsOptions | undefined, login: boolean): Promise<{ client: FtpClient; greeting: string; protocol: string | null }> {
+    const client = new FtpClient({ timeoutMs: this.opts.timeoutMs, trace: this.record, tls });
+    this.live.add(client);
+    const from = this.transcript.length;
+    try {
+      this.checkAbort();
+      const greeting = await client.connect(this.opts.host, this.opts.port);
+      // The client notes "TLS <protocol>, certificate SHA-256 <fingerprint>" once TLS is up.
+      const note = this.transcript.slice(from).find((e) => e.dir === '*' && e.line.startsWith('TLS '));
+      const protocol = note ? (/^TLS (\S+),/.exec(note.line)?.[1] ?? null) : null;
+      if (login) await client.login(this.opts.user, this.opts.password);
+      return { client, greeting, protocol };
+    } catch (err) {
+      client.close();
+      this.live.delete(client);
+      throw err;
+    }
+  }
+
+  /** The main session, reconnected when a failed check ended it. */
+  private async session(): Promise<FtpClient> {
+    if (this.main?.connected) return this.main;
+    if (this.main) this.live.delete(this.main);
+    this.main = (await this.open(this.opts.tls, true)).client;
+    return this.main;
+  }
+
+  /** The reply to the last `verb` command sent since transcript entry `from`. */
+  private replyTo(verb: string, from: number): string | null {
+    let at = -1;
+    for (let i = this.transcript.length - 1; i >= from && i >= 0; i--) {
+      const e = this.transcript[i]!;
+      if (e.dir === '>' && (e.line === verb || e.line.startsWith(verb + ' '))) {
+        at = i;
+        break;
+      }
+    }
+    if (at === -1) return null;
+    const lines: string[] = [];
+    for (let i = at + 1; i < this.transcript.length && this.transcript[i]!.dir !== '>'; i++) {
+      if (this.transcript[i]!.dir === '<') lines.push(this.transcript[i]!.line);
+    }
+    return lines.length ? lines.join(' ') : null;
+  }
+
+  private async dataCheck(mode: DataMode): Promise<{ check: DataCheck; text: string }> {
+    const command = mode.toUpperCase();
+    const check = blankCheck(command);
+    const sink = new Sink();
+    const from = this.transcript.length;
+    let client: FtpClient;
+    try {
+      client = await this.session();
+    } catch (err) {
+      return { check: { ...check, error: `could not reconnect: ${message(err)}` }, text: '' };
+    }
+    client.passive = mode === 'epsv' || mode === 'pasv';
+    client.features.epsv = mode === 'pasv' ? false : undefined;
+    client.features.eprt = mode === 'port' ? false : undefined;
+    let error: string | null = null;
+    try {
+      await client.type('A');
+      check.bytes = await client.retrieve('LIST', sink, { signal: this.opts.signal });
+    } catch (err) {
+      error = message(err);
+      check.bytes = null;
+      client.close(); // whatever state the failure left, the next check starts afresh
+    }
+    check.reply = this.replyTo(command, from);
+    check.refused = check.reply !== null && /^5\d\d/.test(check.reply);
+    if (check.refused) {
+      // The client fell back (EPSV to PASV, EPRT to PORT): this mode carried nothing.
+      const fellBack = mode === 'epsv' ? 'PASV' : mode === 'eprt' ? 'PORT' : null;
+      check.ok = false;
+      check.error = `${command} refused: ${check.reply}` + (fellBack ? ` (tftp falls back to ${fellBack}${error ? `, which failed too: ${error}` : ''})` : '');
+      check.bytes = null;
+    } else if (check.reply === null && error !== null) {
+      check.error = error;
+    } else {
+      check.ok = error === null;
+      check.error = error;
+    }
+    return { check, text: check.ok ? sink.text() : '' };
+  }
+
+  /**
+   * AUTH TLS on a connection of its own: the handshake, the certificate, a
+   * protected LIST, and whether the data connection needs the control
+   * connection's TLS session.
+   */
+  private async tlsCheck(advertised: boolean | null, report: ProbeReport): Promise<TlsReport> {
+    const result = emptyTls();
+    result.advertised = advertised;
+    const own = this.opts.tls;
+    if (!own && advertised === false) {
+      result.reuseDetail = 'not tried: AUTH TLS not offered';
+      return result;
+    }
+    const tls: TlsOptions = own ?? { mode: 'explicit', ...this.opts.tlsTrial };
+    result.mode = tls.mode;
+    let client: FtpClient;
+    try {
+      const opened = await this.open(tls, false);
+      client = opened.client;
+      result.protocol = opened.protocol;
+    } catch (err) {
+      result.works = false;
+      result.error = message(err);
+      if (err instanceof FtpError && err.kind === 'tls' && /not trusted|does not match/.test(err.message)) {
+        // Learn the certificate (handshake only: nothing is sent over an unverified connection).
+        result.verification = false;
+        try {
+          const { client: peek, protocol } = await this.open({ mode: tls.mode, insecure: true }, false);
+          result.fingerprint = peek.fingerprint ?? null;
+          result.protocol = protocol;
+          await peek.quit();
+          this.live.delete(peek);
+        } catch {
+          // nothing more to learn
+        }
+        result.reuseDetail = 'unknown: certificate not trusted (rerun with --pin-sha256 or --ca-file to check the data connection)';
+      } else {
+        result.reuseDetail = 'unknown: TLS did not start';
+      }
+      return result;
+    }
+    result.works = true;
+    result.fingerprint = client.fingerprint ?? null;
+    result.verification = tls.insecure ? 'insecure' : tls.pinSha256 ? 'pin' : 'ca';
+    try {
+      await client.login(this.opts.user, this.opts.password); // PBSZ 0, PROT P
+    } catch (err) {
+      result.dataWorks = false;
+      result.error = message(err);
+      result.reuseDetail = 'unknown: could not protect the data connection';
+      client.close();
+      return result;
+    }
+    await this.reuseCheck(client, result, report);
+    client.close();
+    this.live.delete(client);
+    return result;
+  }
+
+  private async reuseCheck(client: FtpClient, result: TlsReport, report: ProbeReport): Promise<void> {
+    const { epsv, eprt } = report.data;
+    if (report.passiveWorks) {
+      client.passive = true;
+      client.features.epsv = epsv.ok ? undefined : false;
+    } else if (report.activeWorks) {
+      client.passive = false;
+      client.features.eprt = eprt.ok ? undefined : false;
+    } else {
+      result.reuseDetail = 'unknown: no data connection mode works';
+      return;
+    }
+    // A: the client's way, offering the control connection's session.
+    try {
+      await client.type('A');
+      const start = await client.transfercmd('LIST');
+      const socket = start.socket as TLSSocket;
+      result.sessionResumed = typeof socket.isSessionReused === 'function' ? socket.isSessionReused() : null;
+      const drained = new Promise<void>((resolve) => {
+        socket.on('error', () => {});
+        socket.once('close', () => resolve());
+        socket.resume();
+      });
+      const reply = await client.readReply();
+      await withTimeout(drained, this.opts.timeoutMs, 'data connection did not close');
+      if (!isCompletion(reply)) throw client.replyError(reply);
+      result.dataWorks = true;
+    } catch (err) {
+      result.dataWorks = false;
+      result.error = `protected LIST failed: ${message(err)}`;
+      result.reuseDetail = 'unknown: the protected data connection failed';
+      return;
+    }
+    if (result.sessionResumed === false) {
+      result.dataSessionReuse = 'not required';
+      result.reuseDetail = 'the data connection worked with a new TLS session';
+      return;
+    }
+    if (!report.passiveWorks) {
+      result.reuseDetail = 'unknown: the server resumes the session; only passive mode can check without it';
+      return;
+    }
+    // B: a data connection of our own that does not offer the session.
+    const b = await this.listWithoutResumption(client, result.fingerprint, epsv.ok);
+    if (b.ok === true) {
+      result.dataSessionReuse = 'not required';
+      result.reuseDetail = `the server resumes the session, and a data connection without it worked too`;
+    } else if (b.ok === false) {
+      result.dataSessionReuse = 'required';
+      result.reuseDetail = `a data connection with a new TLS session failed: ${b.detail}`;
+    } else {
+      result.reuseDetail = `unknown: ${b.detail}`;
+    }
+  }
+
+  /** ok true/false: the server accepted/refused a fresh TLS session on the data connection; null: cannot tell. */
+  private async listWithoutResumption(client: FtpClient, fingerprint: string | null, useEpsv: boolean): Promise<{ ok: boolean | null; detail: string }> {
+    let secure: TLSSocket | undefined;
+    try {
+      const setup = await client.sendcmd(useEpsv ? 'EPSV' : 'PASV');
+      const port = useEpsv ? parseEpsv(setup.lines.join(' ')) : parsePasv(setup.lines.join(' ')).port;
+      const raw = await connectSocket(client.peerAddress, port, this.opts.timeoutMs);
+      client.send('LIST');
+      const s = tlsConnect({ socket: raw, servername: isIP(this.opts.host) ? undefined : this.opts.host, rejectUnauthorized: false, minVersion: 'TLSv1.2' });
+      secure = s;
+      s.on('error', () => {});
+      const handshake = new Promise<boolean>((resolve, reject) => {
+        s.once('secureConnect', () => {
+          const seen = s.getPeerCertificate()?.fingerprint256;
+          // The same certificate as the control connection, or we learn nothing.
+          resolve(!!fingerprint && !!seen && normaliseFingerprint(seen) === normaliseFingerprint(fingerprint));
+        });
+        s.once('error', reject);
+        s.once('close', () => reject(new Error('closed during the handshake')));
+      });
+      handshake.catch(() => {});
+      const closed = new Promise<void>((resolve) => {
+        s.once('close', () => resolve());
+        s.resume();
+      });
+      const first = await client.readReply();
+      if (first.code >= 400) return { ok: false, detail: `${first.code} ${replyText(first)}` };
+      let sameCert: boolean;
+      try {
+        sameCert = await withTimeout(handshake, this.opts.timeoutMs, 'handshake timed out');
+      } catch (err) {
+        return { ok: false, detail: `handshake failed: ${message(err)}` };
+      }
+      if (!sameCert) return { ok: null, detail: 'the data connection showed another certificate' };
+      const final = await client.readReply();
+      await withTimeout(closed, this.opts.timeoutMs, 'data connection did not close');
+      if (isCompletion(final)) return { ok: true, detail: `${final.code} ${replyText(final)}` };
+      return { ok: false, detail: `${final.code} ${replyText(final)}` };
+    } catch (err) {
+      return { ok: null, detail: message(err) };
+    } finally {
+      secure?.destroy();
+    }
+  }
+}
+
+function emptyTls(): TlsReport {
+  return {
+    advertised: null,
+    mode: null,
+    works: null,
+    protocol: null,
+    fingerprint: null,
+    verification: null,
+    dataWorks: null,
+    sessionResumed: null,
+    dataSessionReuse: 'unknown',
+    reuseDetail: null,
+    error: null,
+  };
+}
+
+function blankCheck(command: string): DataCheck {
+  return { ok: false, command, reply: null, refused: false, bytes: null, error: null, skipped: null };
+}
+
+function message(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).replace(/\s*[\r\n]+\s*/g, ' ');
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${Math.round(ms / 1000)} s`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+/** The lines between "211-" and "211 End", trimmed. */
+export function featLines(reply: Reply): string[] {
+  return reply.lines
+    .slice(1, -1)
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
+export interface ParsedFeatures {
+  has(name: string): boolean;
+  restStream: boolean;
+  mlstFacts: string[];
+  hash: string[] | null;
+  /** AUTH TLS listed. */
+  authTls: boolean;
+}
+
+/** FEAT lines -> what they announce (RFC 2389 names, case-insensitive). */
+export function parseFeatures(lines: string[]): ParsedFeatures {
+  const byName = new Map<string, string>();
+  for (const line of lines) {
+    const space = line.indexOf(' ');
+    const name = (space === -1 ? line : line.slice(0, space)).toUpperCase();
+    const rest = space === -1 ? '' : line.slice(space + 1).trim();
+    byName.set(name, byName.has(name) ? `${byName.get(name)} ${rest}` : rest);
+  }
+  const params = (name: string) => (byName.get(name) ?? '').split(/[;,\s]+/).filter(Boolean);
+  return {
+    has: (name) => byName.has(name),
+    restStream: params('REST').some((p) => p.toUpperCase() === 'STREAM'),
+    mlstFacts: params('MLST').map((f) => f.replace(/\*$/, '')),
+    hash: byName.has('HASH') ? params('HASH').map((h) => h.replace(/\*$/, '')) : null,
+    authTls: params('AUTH').some((p) => p.toUpperCase() === 'TLS'),
+  };
+}
+
+export interface ListedFile {
+  name: string;
+  size: number;
+  /** The LIST time column: "Jan 01 12:00" or "Jan 01  2020". */
+  time: string;
+  month: number;
+  day: number;
+  /** HH:MM for a recent file; undefined when LIST shows a year instead. */
+  hour?: number;
+  minute?: number;
+  year?: number;
+}
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const UNIX_FILE = /^-[-a-zA-Z]{9}\S*\s+\d+\s+(?:\S+\s+){1,2}(\d+)\s+([A-Za-z]{3})\s+(\d{1,2})\s+(\d{1,2}:\d{2}|\d{4})\s(.+)$/;
+
+/** The first regular file of a Unix-style LIST (the form nearly every server sends). */
+export function firstFile(listing: string): ListedFile | null {
+  for (const line of listing.split(/\r?\n/)) {
+    const m = UNIX_FILE.exec(line);
+    if (!m) continue;
+    const month = MONTHS.indexOf(m[2]!.toLowerCase());
+    const name = m[5]!.replace(/^ /, '');
+    if (month === -1 || !name || /[\r\n\0]/.test(name)) continue;
+    const file: ListedFile = { name, size: Number(m[1]), time: `${m[2]} ${m[3]} ${m[4]}`, month, day: Number(m[3]) };
+    if (m[4]!.includes(':')) {
+      const [h, min] = m[4]!.split(':').map(Number);
+      file.hour = h!;
+      file.minute = min!;
+    } else {
+      file.year = Number(m[4]);
+    }
+    return file;
+  }
+  return null;
+}
+
+/** "20240131235959" or with ".sss" -> the time, as UTC (RFC 3659). */
+export function parseMdtm(text: string): Date | null {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d+)?$/.exec(text.trim());
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const ms = m[7] ? Math.round(Number(m[7]) * 1000) : 0;
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s, ms));
+  return Number.isNaN(date.getTime()) || date.getUTCMonth() !== mo - 1 ? null : date;
+}
+
+function clockReport(file: ListedFile | null, mdtmText: string | undefined, mdtm: Capability, now: Date): ClockReport {
+  const report: ClockReport = { method: 'none', file: file?.name ?? null, mdtm: null, listTime: file?.time ?? null, listMinusMdtmSeconds: null, mdtmMinusNowSeconds: null, summary: '' };
+  if (!file) {
+    report.summary = 'unknown: no file in the listing to ask MDTM about';
+    return report;
+  }
+  const at = mdtmText === undefined ? null : parseMdtm(mdtmText);
+  if (!at) {
+    report.summary = mdtmText === undefined ? `unknown: MDTM ${file.name} gave no time (${mdtm.detail ?? 'not tried'})` : `unknown: MDTM reply not understood: ${mdtmText}`;
+    return report;
+  }
+  report.mdtm = at.toISOString();
+  const ahead = Math.round((at.getTime() - now.getTime()) / 1000);
+  report.mdtmMinusNowSeconds = ahead;
+  const future = ahead > 60 ? `; the file's time is ${duration(ahead)} ahead of our clock: the server clock is ahead at least that much` : '';
+  if (file.hour !== undefined) {
+    // LIST gives no year for a recent file: take the one that puts it nearest MDTM.
+    const minute = Math.floor(at.getTime() / 60_000) * 60_000;
+    let best = Infinity;
+    for (const y of [at.getUTCFullYear() - 1, at.getUTCFullYear(), at.getUTCFullYear() + 1]) {
+      const shown = Date.UTC(y, file.month, file.day, file.hour, file.minute);
+      if (Math.abs(shown - minute) < Math.abs(best)) best = shown - minute;
+    }
+    const diff = Math.round(best / 1000);
+    report.method = 'mdtm-vs-list';
+    report.listMinusMdtmSeconds = diff;
+    report.summary =
+      Math.abs(diff) < 60
+        ? `LIST and MDTM agree (both UTC)${future}`
+        : Math.abs(diff) <= 14 * 3600 + 60
+          ? `LIST times are ${offset(diff)} from MDTM's UTC (LIST shows the server's time zone)${future}`
+          : `LIST and MDTM disagree by ${duration(Math.abs(diff))} (a stale listing, or not a time zone)${future}`;
+    return report;
+  }
+  report.method = 'mdtm-vs-now';
+  report.summary = future ? future.slice(2) : `no sign of skew (the file's time is ${duration(-ahead)} in the past)`;
+  return report;
+}
+
+function offset(seconds: number): string {
+  const quarter = Math.round(seconds / 900) * 900; // time zones move in quarter hours
+  const sign = quarter < 0 ? '-' : '+';
+  const abs = Math.abs(quarter);
+  return `UTC${sign}${String(Math.floor(abs / 3600)).padStart(2, '0')}:${String((abs % 3600) / 60).padStart(2, '0')}`;
+}
+
+function duration(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86_400)} days`;
+}
+
+/** The flags that suit the server, and what else is worth knowing. */
+function recommend(report: ProbeReport, opts: ProbeOptions): { flags: string[]; notes: string[] } {
+  const flags: string[] = [];
+  const notes: string[] = [];
+  const { epsv, pasv } = report.data;
+  if (!report.passiveWorks && report.activeWorks) {
+    flags.push('--active');
+    notes.push('passive data connections fail here and active ones work: use --active');
+  } else if (!report.passiveWorks && !report.activeWorks) {
+    notes.push('no data connection mode worked: listings and transfers will fail (firewall or NAT in the way?)');
+  }
+  if (epsv.refused && pasv.ok) notes.push('EPSV is refused; tftp falls back to PASV by itself');
+  if (!epsv.ok && !epsv.refused && pasv.ok && report.activeWorks) {
+    notes.push('EPSV is accepted but its data connection fails, and tftp only falls back when EPSV is refused');
+  }
+  if (report.pasvAddress?.differs) {
+    notes.push(
+      `the PASV reply names ${report.pasvAddress.advertised}, not ${report.pasvAddress.control}: tftp ignores that address and connects to the control address (a server behind NAT, or misconfigured)`,
+    );
+  }
+
+  const tls = report.authTls;
+  const sessionTls = opts.tls;
+  if (tls.works && tls.dataWorks !== false) {
+    if (sessionTls?.mode === 'implicit') flags.push('--tls', 'implicit');
+    else flags.push('--tls');
+    if (tls.verification === 'ca' && opts.caFile) flags.push('--ca-file', opts.caFile);
+    if (tls.verification === 'insecure' || (tls.verification === 'pin' && tls.fingerprint)) {
+      flags.push('--pin-sha256', tls.fingerprint!);
+    }
+    if (tls.verification === 'insecure') notes.push('use --pin-sha256 rather than --insecure: it accepts this certificate and no other');
+    if (tls.dataSessionReuse === 'required') notes.push('the server requires TLS session reuse on data connections; tftp reuses the session');
+  } else if (tls.works === false && tls.verification === false && tls.fingerprint) {
+    flags.push('--tls', '--pin-sha256', tls.fingerprint);
+    notes.push(`the certificate is not trusted: compare its fingerprint with the one the server's administrator gives before pinning it, or trust its CA with --ca-file`);
+  } else if (tls.works === false) {
+    notes.push(`AUTH TLS failed: ${tls.error}`);
+  } else if (tls.advertised === false && !sessionTls) {
+    notes.push('the server offers no AUTH TLS: the password and the data travel in clear text');
+  }
+  if (tls.works && tls.dataWorks === false) notes.push(`TLS works on the control connection but not on data connections: ${tls.error}`);
+
+  if (report.features.size.works === false) notes.push('SIZE is refused: downloads cannot check the size they expect');
+  if (!report.features.restStream) notes.push('REST STREAM not announced: -c and --retries may not be able to resume');
+  if ((report.clock.mdtmMinusNowSeconds ?? 0) > 60) notes.push(`clock: ${report.clock.summary}`);
+  return { flags, notes };
+}
