@@ -27,6 +27,7 @@ export interface TransferFlags extends ConnectionOptions {
   progress: boolean;
   retries: number;
   retryDelay: number;
+  preserve?: boolean;
 }
 
 function integer(min: number, max: number, what: string) {
@@ -77,6 +78,7 @@ export function addTransferOptions(cmd: Command): Command {
     .option('-c, --continue', 'resume a partial transfer where it stopped')
     .option('--retries <n>', 'retry a failed transfer n times, resuming where it stopped', integer(0, 100, 'a count 0-100'), 0)
     .option('--retry-delay <seconds>', 'first delay between retries, doubled each time (max 30)', seconds, 1)
+    .option('-p, --preserve', 'keep modification times: MDTM on get, MFMT on put (where the server has it)')
     .option('-q, --quiet', 'print nothing but errors')
     .option('--no-progress', 'no progress bar');
 }

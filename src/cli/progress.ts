@@ -26,18 +26,37 @@ export async function createProgress(io: Io, opts: ProgressOptions): Promise<Pro
   return summaryLine(io, opts);
 }
 
-/** Off a terminal: one line at the end, no carriage returns. */
+/** In CI logs (CI set, no terminal), a line this often shows a long job is alive. */
+const CI_LINE_MS = 5_000;
+
+/** Off a terminal: one line at the end, no carriage returns; in CI also a line every few seconds. */
 function summaryLine(io: Io, opts: ProgressOptions): Progress {
   let bytes = 0;
   let began = 0;
+  let total: number | undefined;
+  let offset = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const alive = () => {
+    const seconds = (performance.now() - began) / 1000;
+    const done = offset + bytes;
+    const of = total ? ` of ${formatBytes(total)} (${Math.floor((done / total) * 100)}%)` : '';
+    io.stderr.write(`${opts.name}: ${formatBytes(done)}${of} at ${rate(bytes, seconds)}\n`);
+  };
   return {
-    start() {
+    start(size, from) {
       began = performance.now();
+      total = size;
+      offset = from;
+      if (io.env.CI && io.env.CI !== 'false') {
+        timer = setInterval(alive, CI_LINE_MS);
+        timer.unref();
+      }
     },
     add(n) {
       bytes += n;
     },
     finish(ok) {
+      clearInterval(timer);
       if (!ok) return;
       const seconds = (performance.now() - (began || performance.now())) / 1000;
       io.stderr.write(`${opts.verb} ${opts.name}: ${formatBytes(bytes)} in ${seconds.toFixed(2)} s (${rate(bytes, seconds)})\n`);

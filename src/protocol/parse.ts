@@ -43,6 +43,23 @@ export function parseSize(text: string): number {
   return Number(t);
 }
 
+/** 213 reply to MDTM: YYYYMMDDHHMMSS[.sss], UTC (RFC 3659 2.3) -> Date. */
+export function parseMdtm(text: string): Date {
+  const m = /^\s*(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(?:\.(\d{1,3}))?\s*$/.exec(text);
+  if (!m) throw new ProtocolError(`malformed MDTM reply: ${clip(text)}`);
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s, m[7] ? Number(m[7].padEnd(3, '0')) : 0));
+  if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || s > 60) {
+    throw new ProtocolError(`malformed MDTM reply: ${clip(text)}`);
+  }
+  return date;
+}
+
+/** MFMT argument: the UTC time as YYYYMMDDHHMMSS. */
+export function formatMfmt(date: Date): string {
+  return date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+}
+
 /** 257 "/path/with ""quotes""" created -> /path/with "quotes". */
 export function parse257(text: string): string {
   const open = text.indexOf('"');

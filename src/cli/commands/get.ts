@@ -1,4 +1,6 @@
+import { utimes } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
+import { parseMdtm } from '../../protocol/parse.js';
 import type { FtpClient } from '../../core/client.js';
 import type { FileTarget } from '../../core/file-io.js';
 import type { Io } from '../io.js';
@@ -163,9 +165,18 @@ export async function downloadOnce(
     throw new ChecksumError(`${d.localPath}: SHA-256 ${sha256} does not match the expected ${opts.sha256}`);
   }
   if (part) await part.commit();
+  if (part && opts.preserve) await preserveTime(client, d);
   progress.finish(true);
   events?.({ event: 'done', file: d.remotePath, bytes: received, seconds: Math.round(performance.now() - began) / 1000, ...(sha256 ? { sha256 } : {}) });
   return { bytes: received };
+}
+
+/** -p: the local file takes the remote modification time, when the server gives one. */
+async function preserveTime(client: FtpClient, d: Download): Promise<void> {
+  const mdtm = await client.mdtm(d.remotePath);
+  if (mdtm === undefined) return;
+  const when = parseMdtm(mdtm);
+  await utimes(d.localPath, when, when);
 }
 
 /** Wildcards in a remote path make get a multi-file transfer. */

@@ -2,6 +2,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FileSource } from '../../core/file-io.js';
+import { formatMfmt } from '../../protocol/parse.js';
 import type { Io } from '../io.js';
 import type { TransferFlags } from '../options.js';
 import { LocalError, UsageError } from '../exit-codes.js';
@@ -126,6 +127,10 @@ export async function uploadOnce(
   } catch (err) {
     progress.finish(false);
     throw err;
+  }
+  if (opts.preserve && file && (await client.hasFeature('MFMT'))) {
+    const { mtime } = await file.stat();
+    await client.sendcmd(`MFMT ${formatMfmt(mtime)} ${remotePath}`, { allowError: true }); // best effort, as -p promises
   }
   progress.finish(true);
   events?.({ event: 'done', file: remotePath, bytes, seconds: Math.round(performance.now() - began) / 1000 });
