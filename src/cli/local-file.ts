@@ -98,16 +98,19 @@ export async function openPartFile(final: string, req: ResumeRequest): Promise<P
       await handle.close();
       if (!existed && !receivedAny) await unlink(part).catch(() => {});
     },
-    async sha256() {
-      const hash = createHash('sha256');
-      for await (const chunk of createReadStream(part, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
-      return hash.digest('hex');
-    },
+    sha256: () => sha256File(part),
     async discard() {
       await handle.close().catch(() => {});
       await unlink(part).catch(() => {});
     },
   };
+}
+
+/** The SHA-256 of a file, hex. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /** The local name a download gets by default: the remote basename, if it is a safe one. */

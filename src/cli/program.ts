@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import type { Io } from './io.js';
 import { addConnectionOptions, addMultiFileOptions, addTransferOptions, type TransferFlags } from './options.js';
 import type { GetFlags } from './commands/get.js';
@@ -52,6 +52,11 @@ export function buildProgram(io: Io, version: string): Command {
       .argument('[local]', 'local file or folder (default: the remote basename; - for stdout)'),
   ))
     .option('--follow-links', 'with -r: download what symbolic links point to (default: list and skip them)')
+    .option('--segments <n>', 'split one download into n ranges over n connections (needs REST STREAM)', (v: string) => {
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || n < 1 || n > 16) throw new InvalidArgumentError('expected a count 1-16');
+      return n;
+    })
     .option('--sha256 <hex>', 'check the download against this SHA-256 (mismatch: exit 11, no final file)')
     .addHelpText('after', EXAMPLES.get)
     .action(async (target: string, a: string | undefined, b: string | undefined, opts: GetFlags) => {

@@ -61,17 +61,30 @@ export class FileWriter {
     callback: (n: number, buf: Uint8Array) => this.accept(buf as Buffer, n, true),
   };
 
+  /** Bytes taken so far. */
+  received = 0;
+
+  /**
+   * `limit` (bytes) makes a range reader: once that many bytes arrived the
+   * socket is closed and the range counts as complete.
+   */
   constructor(
     private readonly target: FileTarget,
     private readonly onBytes: (n: number) => void,
     private readonly convert?: Converter,
+    private readonly limit = Infinity,
   ) {
     this.position = target.position;
+  }
+
+  get complete(): boolean {
+    return this.received >= this.limit;
   }
 
   /** Resolves when the socket has closed and every byte is in the file. */
   run(socket: Socket, usesOnread: boolean): Promise<void> {
     this.socket = socket;
+    if (this.complete) socket.destroy(); // the range arrived before we were handed the socket
     if (!usesOnread) {
       socket.on('data', (chunk: Buffer) => {
         if (!this.accept(chunk, chunk.length, false)) socket.pause(); // accept() noted the pause
@@ -92,12 +105,14 @@ export class FileWriter {
       await this.whenIdle();
     }
     if (this.failure) throw new LocalFileError(this.failure);
-    if (!ended) throw socketError ?? new Error('data connection closed before the end of the transfer');
+    if (!ended && !this.complete) throw socketError ?? new Error('data connection closed before the end of the transfer');
   }
 
   /** Takes one chunk; false asks the socket to pause until a write completes. */
   private accept(buf: Buffer, n: number, pooled: boolean): boolean {
-    if (this.failure) return false;
+    if (this.failure || this.complete) return false;
+    n = Math.min(n, this.limit - this.received);
+    this.received += n;
     this.onBytes(n);
     if (this.convert) {
       const out = this.convert.push(buf.subarray(0, n));
@@ -105,6 +120,10 @@ export class FileWriter {
       if (out.length) this.writeOut(out, undefined);
     } else {
       this.writeOut(buf.subarray(0, n), pooled ? buf : undefined);
+    }
+    if (this.complete) {
+      this.socket?.destroy(); // the rest belongs to another range
+      return false;
     }
     if (this.inFlight < IN_FLIGHT) return true;
     this.paused = true;

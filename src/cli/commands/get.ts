@@ -9,6 +9,7 @@ import { UsageError } from '../exit-codes.js';
 import { checkRemoteName, parseTarget, type Target } from '../target.js';
 import { defaultLocalName, openPartFile, type PartFile } from '../local-file.js';
 import { createProgress, type Progress } from '../progress.js';
+import { withSession } from '../session.js';
 import { FinalError } from '../retry.js';
 import { runBatch, type BatchItem } from '../batch.js';
 import { ndjson, throttledProgress, type EventSink } from '../events.js';
@@ -21,6 +22,7 @@ export interface GetFlags extends TransferFlags {
   followLinks?: boolean;
   json?: boolean;
   sha256?: string;
+  segments?: number;
 }
 
 export interface Download {
@@ -48,6 +50,7 @@ export async function get(io: Io, targetArg: string, arg1: string | undefined, a
     return getTree(io, target, arg1, arg2, opts);
   }
   const download = planDownload(target, arg1, arg2, opts);
+  if (opts.segments && opts.segments > 1 && (await trySegments(io, target, download, opts))) return;
   if (opts.json && download.toStdout) throw new UsageError('--json writes events on stdout: give a local file name');
   const events = opts.json ? ndjson(io) : undefined;
   const seen: Seen = { written: 0 };
@@ -169,6 +172,27 @@ export async function downloadOnce(
   progress.finish(true);
   events?.({ event: 'done', file: d.remotePath, bytes: received, seconds: Math.round(performance.now() - began) / 1000, ...(sha256 ? { sha256 } : {}) });
   return { bytes: received };
+}
+
+/**
+ * --segments: only for a binary download to a file, from a server that
+ * offers REST STREAM and tells the SIZE. Returns false to fall back to one connection.
+ */
+async function trySegments(io: Io, target: Target, d: Download, opts: GetFlags): Promise<boolean> {
+  if (d.toStdout || opts.ascii || opts.rest !== undefined) throw new UsageError('--segments needs a binary download to a local file, without --rest');
+  const probe = await withSession(io, target, opts, async (client) => {
+    await client.type('I');
+    const restStream = await client.hasFeature('REST STREAM');
+    const size = await client.size(d.remotePath);
+    return { size: restStream ? size : undefined, mdtm: restStream && size ? await client.mdtm(d.remotePath) : undefined };
+  });
+  if (probe.size === undefined || probe.size === 0) {
+    if (!opts.quiet) io.stderr.write('tftp: --segments needs REST STREAM and SIZE from the server: downloading over one connection\n');
+    return false;
+  }
+  const { segmentedGet } = await import('../segments.js');
+  await segmentedGet(io, target, d.remotePath, d.localPath, probe.size, probe.mdtm, { ...opts, segments: opts.segments! });
+  return true;
 }
 
 /** -p: the local file takes the remote modification time, when the server gives one. */
