@@ -18,6 +18,8 @@ export interface PartFile {
   abandon(receivedAny: boolean): Promise<void>;
   /** The SHA-256 of the whole .part, hex. */
   sha256(): Promise<string>;
+  /** Another digest of the whole .part (e.g. 'sha1', 'md5'), hex. */
+  digest(algorithm: string): Promise<string>;
   /** Closes and deletes the .part. */
   discard(): Promise<void>;
 }
@@ -98,7 +100,8 @@ export async function openPartFile(final: string, req: ResumeRequest): Promise<P
       await handle.close();
       if (!existed && !receivedAny) await unlink(part).catch(() => {});
     },
-    sha256: () => sha256File(part),
+    sha256: () => digestFile(part),
+    digest: (algorithm) => digestFile(part, algorithm),
     async discard() {
       await handle.close().catch(() => {});
       await unlink(part).catch(() => {});
@@ -106,9 +109,9 @@ export async function openPartFile(final: string, req: ResumeRequest): Promise<P
   };
 }
 
-/** The SHA-256 of a file, hex. */
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
+/** A digest of a file (SHA-256 unless told), hex. */
+export async function digestFile(path: string, algorithm = 'sha256'): Promise<string> {
+  const hash = createHash(algorithm);
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }

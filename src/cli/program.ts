@@ -57,6 +57,7 @@ export function buildProgram(io: Io, version: string): Command {
       if (!/^\d+$/.test(v) || n < 1 || n > 16) throw new InvalidArgumentError('expected a count 1-16');
       return n;
     })
+    .option('--verify', "compare with the server's own digest (HASH, XSHA256, XSHA1, XMD5) when it offers one")
     .option('--sha256 <hex>', 'check the download against this SHA-256 (mismatch: exit 11, no final file)')
     .addHelpText('after', EXAMPLES.get)
     .action(async (target: string, a: string | undefined, b: string | undefined, opts: GetFlags) => {

@@ -7,7 +7,7 @@ import { openSession } from './session.js';
 import { withRetries } from './retry.js';
 import { createProgress } from './progress.js';
 import type { GetFlags } from './commands/get.js';
-import { sha256File } from './local-file.js';
+import { digestFile } from './local-file.js';
 import { ChecksumError } from './exit-codes.js';
 
 /** One byte range of the file: [start, end), of which [start, done) is on disk. */
@@ -57,7 +57,7 @@ export async function segmentedGet(io: Io, target: Target, remote: string, local
     progress.finish(ok);
   }
   if (opts.sha256) {
-    const digest = await sha256File(part);
+    const digest = await digestFile(part);
     if (digest !== opts.sha256.toLowerCase()) {
       await unlink(part).catch(() => {});
       await unlink(sidecar).catch(() => {});

@@ -211,11 +211,11 @@ class Prober {
       recommended: { flags: [], notes: [] },
     };
 
-    const syst = await main.sendcmd('SYST', { allowError: true });
-    if (syst.code === 215) report.system = replyText(syst);
+    const syst = await this.ask('SYST');
+    if (syst?.code === 215) report.system = replyText(syst);
     this.step('FEAT');
-    const feat = await main.sendcmd('FEAT', { allowError: true });
-    if (feat.code === 211) report.feat = featLines(feat);
+    const feat = await this.ask('FEAT');
+    if (feat?.code === 211) report.feat = featLines(feat);
     const features = parseFeatures(report.feat ?? []);
 
     // Each mode on its own, with the client's own code: what a transfer would do.
@@ -238,7 +238,7 @@ class Prober {
     if (pasv.reply?.startsWith('227')) {
       try {
         const advertised = parsePasv(pasv.reply).host;
-        const control = main.peerAddress;
+        const control = report.server.address;
         report.pasvAddress = { advertised, control, differs: advertised !== control };
       } catch {
         // malformed: the data check says so
@@ -285,8 +285,9 @@ class Prober {
     };
     report.clock = clockReport(file, mdtmValue, mdtm, this.now());
 
-    if (this.main?.connected) await this.main.quit();
-    this.live.delete(main);
+    const last = this.main;
+    if (last?.connected) await last.quit();
+    if (last) this.live.delete(last);
 
     this.step('TLS');
     report.authTls = await this.tlsCheck(report.feat === null ? null : features.authTls, report);
@@ -335,6 +336,15 @@ class Prober {
     if (this.main) this.live.delete(this.main);
     this.main = (await this.open(this.opts.tls, true)).client;
     return this.main;
+  }
+
+  /** A command's reply on the main session; null when the connection failed (the report goes on). */
+  private async ask(cmd: string): Promise<Reply | null> {
+    try {
+      return await (await this.session()).sendcmd(cmd, { allowError: true });
+    } catch {
+      return null;
+    }
   }
 
   /** The reply to the last `verb` command sent since transcript entry `from`. */
@@ -732,11 +742,16 @@ function recommend(report: ProbeReport, opts: ProbeOptions): { flags: string[]; 
     flags.push('--active');
     notes.push('passive data connections fail here and active ones work: use --active');
   } else if (!report.passiveWorks && !report.activeWorks) {
-    notes.push('no data connection mode worked: listings and transfers will fail (firewall or NAT in the way?)');
+    const anyOk = Object.values(report.data).some((d) => d.ok);
+    notes.push(
+      anyOk
+        ? 'neither passive nor active transfers work the way tftp makes them (see the data connection checks)'
+        : 'no data connection mode worked: listings and transfers will fail (firewall or NAT in the way?)',
+    );
   }
   if (epsv.refused && pasv.ok) notes.push('EPSV is refused; tftp falls back to PASV by itself');
-  if (!epsv.ok && !epsv.refused && pasv.ok && report.activeWorks) {
-    notes.push('EPSV is accepted but its data connection fails, and tftp only falls back when EPSV is refused');
+  if (!epsv.ok && !epsv.refused && !epsv.skipped && pasv.ok) {
+    notes.push('EPSV is accepted but its data connection fails, and tftp falls back to PASV only when EPSV is refused');
   }
   if (report.pasvAddress?.differs) {
     notes.push(

@@ -23,6 +23,7 @@ export interface GetFlags extends TransferFlags {
   json?: boolean;
   sha256?: string;
   segments?: number;
+  verify?: boolean;
 }
 
 export interface Download {
@@ -167,6 +168,7 @@ export async function downloadOnce(
     progress.finish(false);
     throw new ChecksumError(`${d.localPath}: SHA-256 ${sha256} does not match the expected ${opts.sha256}`);
   }
+  if (part && opts.verify) await verifyWithServer(io, client, d, part, sha256, opts);
   if (part) await part.commit();
   if (part && opts.preserve) await preserveTime(client, d);
   progress.finish(true);
@@ -193,6 +195,21 @@ async function trySegments(io: Io, target: Target, d: Download, opts: GetFlags):
   const { segmentedGet } = await import('../segments.js');
   await segmentedGet(io, target, d.remotePath, d.localPath, probe.size, probe.mdtm, { ...opts, segments: opts.segments! });
   return true;
+}
+
+/** --verify: the server's own digest of the file (HASH, XSHA256, …) must match ours. */
+async function verifyWithServer(io: Io, client: FtpClient, d: Download, part: PartFile, sha256: string | undefined, opts: GetFlags): Promise<void> {
+  const { remoteHash } = await import('../../core/hash.js');
+  const remote = await remoteHash(client, d.remotePath);
+  if (!remote) {
+    if (!opts.quiet) io.stderr.write(`tftp: warning: ${d.remotePath}: the server offers no HASH, XSHA256, XSHA1 or XMD5; size checked only\n`);
+    return;
+  }
+  const local = remote.algorithm === 'sha256' && sha256 ? sha256 : await part.digest(remote.algorithm);
+  if (local !== remote.hex) {
+    await part.discard();
+    throw new ChecksumError(`${d.localPath}: ${remote.algorithm} ${local} differs from the server's ${remote.hex}`);
+  }
 }
 
 /** -p: the local file takes the remote modification time, when the server gives one. */
