@@ -42,7 +42,7 @@ export async function benchAgainst(o) {
       mediumBytes: bytes,
       smallCount: o.smallCount ?? 10,
       uploadDir: o.uploadDir ?? 'upload',
-      needSmall: c.id === 'small',
+      needSmall: c.id === 'small' || c.id === 'tree',
       log: o.log,
     });
     return await runCase(c, target, {

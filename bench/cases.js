@@ -159,6 +159,35 @@ export const CASES = [
     note: 'time = the fetch loop inside the process (connect/login and interpreter start excluded; see "startup")',
   },
   {
+    id: 'tree',
+    title: (t) => `${t.small.length} files of ${t.small[0] ? t.small[0].size / 1024 : 0} KiB, recursive, 8 connections`,
+    bytes: (t) => t.small.reduce((a, f) => a + f.size, 0),
+    variants: (t) =>
+      [tftp, PEERS.lftp].map((tool) => ({
+        label: tool.id,
+        tool: tool.id,
+        detect: () => tool.detect(),
+        prepare(tag) {
+          const localDir = join(t.workDir, `tree-${tool.id}-${tag}`);
+          rmSync(localDir, { recursive: true, force: true });
+          const remoteDir = t.small[0].remote.replace(/\/[^/]*$/, '');
+          return {
+            ...tool.tree({ host: t.host, port: t.port, remoteDir, localDir }),
+            verify: () => verifyFiles(localDir, t.small),
+            cleanup: () => rmSync(localDir, { recursive: true, force: true }),
+          };
+        },
+      })),
+    note: 'tftp get -r -j 8 vs lftp mirror --parallel=8; wall time including process start',
+  },
+  {
+    id: 'segments',
+    title: (t) => `get ${fmtSize(t.big.size)} in 4 segments over 4 connections`,
+    bytes: (t) => t.big.size,
+    variants: (t) => [tftp, PEERS.lftp].map((tool) => getVariant(tool, t, t.big, { build: (ctx) => tool.segments(ctx) })),
+    note: 'tftp get --segments 4 vs lftp pget -n 4',
+  },
+  {
     id: 'startup',
     title: () => 'cold start: `tftp --version` vs `node -e 0`',
     bytes: () => 0,

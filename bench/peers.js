@@ -72,6 +72,12 @@ export const tftp = {
     args.push(ctx.host, ctx.remote, ctx.local);
     return { cmd: process.execPath, args };
   },
+  tree(ctx) {
+    return { cmd: process.execPath, args: [tftpBin(), 'get', '-r', '-j', '8', '--no-progress', '-P', String(ctx.port), ctx.host, ctx.remoteDir, ctx.localDir] };
+  },
+  segments(ctx) {
+    return { cmd: process.execPath, args: [tftpBin(), 'get', '--segments', '4', '--no-progress', '-P', String(ctx.port), ctx.host, ctx.remote, ctx.local] };
+  },
   put(ctx) {
     const args = [tftpBin(), 'put', '--no-progress', '-P', String(ctx.port)];
     if (ctx.active) args.push('--active');
@@ -135,6 +141,14 @@ export const lftp = {
   },
   put(ctx) {
     return { cmd: 'lftp', args: ['--norc', '-c', lftpScript(ctx, (q) => `put ${q(ctx.local)} -o ${q(ctx.remote)}`)] };
+  },
+  /** A folder of small files over 8 connections (case "tree"). */
+  tree(ctx) {
+    return { cmd: 'lftp', args: ['--norc', '-c', lftpScript(ctx, (q) => `mirror --parallel=8 ${q(ctx.remoteDir)} ${q(ctx.localDir)}`)] };
+  },
+  /** One file in 4 ranges over 4 connections (case "segments"). */
+  segments(ctx) {
+    return { cmd: 'lftp', args: ['--norc', '-c', lftpScript(ctx, (q) => `pget -n 4 ${q(ctx.remote)} -o ${q(ctx.local)}`)] };
   },
 };
 

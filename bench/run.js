@@ -193,9 +193,9 @@ export async function main(argv = process.argv.slice(2)) {
       bigBytes,
       mediumBytes,
       smallCount: o.small,
-      needBig: needs('get', 'put'),
+      needBig: needs('get', 'put', 'segments'),
       needMedium: needs('active', 'progress'),
-      needSmall: needs('small'),
+      needSmall: needs('small', 'tree'),
       log: (m) => log(`bench: ${m}`),
     });
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { FtpClient } from '../core/client.js';
 import { FtpError } from '../protocol/errors.js';
 import type { Io } from './io.js';
@@ -30,6 +31,8 @@ export interface BatchOptions {
   parallel: number;
   progressFor(item: BatchItem): Promise<Progress>;
   events?: EventSink | undefined;
+  /** A session already logged in (the one that listed the files): the first worker uses it. */
+  session?: Session | undefined;
 }
 
 /**
@@ -48,8 +51,12 @@ export async function runBatch(io: Io, target: Parameters<typeof openSession>[1]
   const began = performance.now();
   const emit = batch.events;
 
+  // Each connection and each transfer listens for Ctrl-C: more than the default 10.
+  if (io.signal) setMaxListeners(4 * batch.parallel + 10, io.signal);
+  let handOver = batch.session;
   const worker = async () => {
-    let session: Session | undefined;
+    let session: Session | undefined = handOver;
+    handOver = undefined;
     try {
       while (next < items.length && fatal === undefined) {
         const item = items[next++]!;
@@ -81,6 +88,7 @@ export async function runBatch(io: Io, target: Parameters<typeof openSession>[1]
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(batch.parallel, items.length)) }, worker));
+  await handOver?.end(true); // no file to move: the listing session was not needed
 
   emit?.({ event: 'summary', files: items.length, ok, failed: failures.length, skipped, bytes, seconds: round((performance.now() - began) / 1000) });
   if (failures.length === 0) return;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { copyFile, open, rename, stat, truncate, unlink } from 'node:fs/promises';
+import { closeSync, createReadStream, openSync, renameSync } from 'node:fs';
+import { copyFile, rename, stat, truncate, unlink } from 'node:fs/promises';
 import type { FileTarget } from '../core/file-io.js';
 import { LocalError } from './exit-codes.js';
 
@@ -78,8 +78,10 @@ async function resumeOffset(final: string, part: string, req: ResumeRequest): Pr
 
 export async function openPartFile(final: string, req: ResumeRequest): Promise<PartFile | 'complete'> {
   const part = `${final}.part`;
-  const existed = (await sizeOf(part)) !== undefined;
-  const offset = await resumeOffset(final, part, req);
+  // A fresh download truncates any old .part anyway: no need to look first (one file of thousands, maybe).
+  const fresh = !req.continue && !req.retry && req.rest === undefined;
+  const existed = !fresh && (await sizeOf(part)) !== undefined;
+  const offset = fresh ? 0 : await resumeOffset(final, part, req);
   if (offset === 'complete') return 'complete';
   if (req.remoteSize !== undefined && offset > req.remoteSize) {
     throw new LocalError(`${part} has ${offset} bytes, more than the remote file's ${req.remoteSize}: not resuming`);
@@ -88,22 +90,29 @@ export async function openPartFile(final: string, req: ResumeRequest): Promise<P
     await rename(part, final); // already whole: resuming past the end is not an error
     return 'complete';
   }
-  const handle = await open(part, offset > 0 ? 'r+' : 'w');
+  // Open, close and rename are quick metadata calls: done synchronously they
+  // skip a thread-pool round trip each, which counts when a tree has thousands of files.
+  const fd = openSync(part, offset > 0 ? 'r+' : 'w');
+  let open = true;
+  const close = () => {
+    if (open) closeSync(fd);
+    open = false;
+  };
   return {
-    target: { fd: handle.fd, position: offset },
+    target: { fd, position: offset },
     offset,
     async commit() {
-      await handle.close();
-      await rename(part, final);
+      close();
+      renameSync(part, final);
     },
     async abandon(receivedAny) {
-      await handle.close();
+      close();
       if (!existed && !receivedAny) await unlink(part).catch(() => {});
     },
     sha256: () => digestFile(part),
     digest: (algorithm) => digestFile(part, algorithm),
     async discard() {
-      await handle.close().catch(() => {});
+      close();
       await unlink(part).catch(() => {});
     },
   };

@@ -61,7 +61,6 @@ export function parseListLine(line: string, now: Date): ListEntry | null {
   if (isBlank(line)) return null;
   const tokens = leadingTokens(line, MAX_TOKENS);
   const first = tokens[0]!.text;
-  if (/^(\d+)+x$/.test(first)) return null;
   if (tokens.length === 2 && first.toLowerCase() === 'total' && isDigits(tokens[1]!.text)) return null;
   return isDigit(first.charCodeAt(0)) ? parseDosLine(line, tokens) : parseUnixLine(line, tokens, now);
 }

@@ -4,7 +4,7 @@ import type { ListEntry } from '../../protocol/list.js';
 import type { Io } from '../io.js';
 import { UsageError } from '../exit-codes.js';
 import { checkRemoteName, type Target } from '../target.js';
-import { withSession } from '../session.js';
+import { openSession } from '../session.js';
 import { localPathUnder, unsafeNameReason } from '../safe-path.js';
 import { runBatch, type BatchItem } from '../batch.js';
 import { createOverallProgress } from '../progress.js';
@@ -38,7 +38,16 @@ export async function getTree(io: Io, target: Target, arg1: string | undefined, 
   const localRoot = localArg ?? '.';
   const events = opts.json ? ndjson(io) : undefined;
 
-  const plan = await withSession(io, target, opts, (client) => makePlan(client, remoteArg, localRoot, !!opts.recursive, !!opts.followLinks));
+  // The session that lists goes on to download: one login fewer.
+  const session = await openSession(io, target, opts);
+  let plan: Plan;
+  try {
+    plan = await makePlan(session.client, remoteArg, localRoot, !!opts.recursive, !!opts.followLinks);
+  } catch (err) {
+    await session.end(false);
+    throw err;
+  }
+  if (opts.dryRun || plan.files.length === 0) await session.end(true);
   for (const p of plan.problems) {
     if (events) events({ event: 'skip', file: p.name, reason: p.reason });
     else io.stderr.write(`tftp: skipped ${JSON.stringify(p.name)}: ${p.reason}\n`);
@@ -47,14 +56,19 @@ export async function getTree(io: Io, target: Target, arg1: string | undefined, 
     for (const f of plan.files) io.stdout.write(opts.json ? JSON.stringify({ event: 'plan', file: f.remote, local: f.local, size: f.size ?? null }) + '\n' : `${f.remote} -> ${f.local}\n`);
     return;
   }
-  for (const folder of plan.folders) await mkdir(folder, { recursive: true });
+  try {
+    for (const folder of plan.folders) await mkdir(folder, { recursive: true });
+  } catch (err) {
+    await session.end(false);
+    throw err;
+  }
 
   const total = plan.files.every((f) => f.size !== undefined) ? plan.files.reduce((sum, f) => sum + f.size!, 0) : undefined;
   const progress = await createOverallProgress(io, { name: `${plan.files.length} files`, verb: 'downloaded', quiet: !!opts.quiet || !!events, bar: opts.progress, totalBytes: total });
   const items = plan.files.map((f) => fileItem(io, f, opts, events));
   let ok = false;
   try {
-    await runBatch(io, target, opts, items, { parallel: opts.parallel ?? 4, events, progressFor: async () => progress.item() });
+    await runBatch(io, target, opts, items, { parallel: opts.parallel ?? 4, events, session, progressFor: async () => progress.item() });
     ok = true;
   } finally {
     progress.finish(ok);

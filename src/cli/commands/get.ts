@@ -102,7 +102,8 @@ export async function downloadOnce(
   events: EventSink | undefined,
 ): Promise<{ bytes: number; skipped?: string }> {
   await client.type('I'); // SIZE in ASCII mode is refused or wrong on some servers
-  const remoteSize = (await client.size(d.remotePath)) ?? d.listedSize;
+  // A listed size saves a SIZE round trip per file in a tree.
+  const remoteSize = d.listedSize ?? (await client.size(d.remotePath));
   const mdtm = opts.retries > 0 ? await client.mdtm(d.remotePath) : undefined;
   const changed = attempt > 0 && (remoteSize !== seen.size || mdtm !== seen.mdtm);
   if (attempt === 0 || changed) Object.assign(seen, { size: remoteSize, mdtm });
