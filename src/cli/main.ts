@@ -16,6 +16,8 @@ function packageVersion(): string {
  * script) and returns the exit code. Never throws, never calls process.exit.
  */
 export async function run(argv: string[], io: Io): Promise<number> {
+  // --no-color means what NO_COLOR means, everywhere colour is decided.
+  if (argv.includes('--no-color')) io = { ...io, env: { ...io.env, NO_COLOR: '1' } };
   const program = buildProgram(io, packageVersion());
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -58,7 +58,8 @@ export function addConnectionOptions(cmd: Command): Command {
     .addOption(new Option('--passive', 'passive data connections: EPSV, then PASV (default)').conflicts('active'))
     .addOption(new Option('--active', 'active data connections: EPRT, then PORT'))
     .option('--timeout <seconds>', 'connect and idle timeout', seconds, 30)
-    .option('-v, --verbose', 'trace the protocol on stderr (passwords masked)');
+    .option('-v, --verbose', 'trace the protocol on stderr (passwords masked)')
+    .option('--no-color', 'no colours (also when NO_COLOR is set or output is not a terminal)');
 }
 
 /** Options of transfers that may move many files (get and put). */

@@ -8,23 +8,21 @@ import type { LsFlags } from './commands/ls.js';
 const EXAMPLES = {
   get: `
 Examples:
-  tftp get ftp.example.com pub/file.iso
-  tftp get -r -j 8 ftp.example.com pub/dataset ./dataset
-  tftp get --json ftp.example.com 'pub/*.iso' ./isos | jq -c 'select(.event == "done")'
   tftp get ftp://user@ftp.example.com:2121/pub/file.iso /tmp/file.iso
-  tftp get -c ftp.example.com pub/file.iso          # resume a partial download
+  tftp get -c --retries 5 ftp.example.com pub/file.iso   # resume, and retry on failure
+  tftp get -r -j 8 --json ftpes://ftp.example.com/pub/dataset ./dataset
   tftp get -q ftp.example.com logs/app.log - | grep ERROR`,
   put: `
 Examples:
   tftp put ftp.example.com report.pdf
-  tftp put -u alice ftp.example.com report.pdf incoming/report.pdf
-  tftp put ftp://alice@ftp.example.com/incoming/ report.pdf
+  TFTP_PASSWORD=$SECRET tftp put --tls -u alice ftp.example.com report.pdf incoming/
+  tftp put -r -j 4 ftp://alice@ftp.example.com/incoming/ ./build
   tar c dir | tftp put ftp.example.com - backup.tar`,
   ls: `
 Examples:
   tftp ls ftp.example.com
-  tftp ls ftp://ftp.example.com/pub
-  tftp ls --names ftp.example.com pub`,
+  tftp ls -l ftp://ftp.example.com/pub
+  tftp ls --json ftp.example.com pub | jq '.[] | select(.type == "file") | .name'`,
 };
 
 /**

@@ -75,11 +75,15 @@ async function terminalBar(io: Io, opts: ProgressOptions): Promise<Progress> {
   let timer: NodeJS.Timeout | undefined;
   let bar: InstanceType<typeof SingleBar> | undefined;
 
+  // Fit the terminal: the text around the bar takes up to 58 columns; a long name is shortened.
+  const columns = io.stderr.columns ?? 80;
+  const name = opts.name.length > columns / 3 ? '…' + opts.name.slice(-Math.floor(columns / 3) + 1) : opts.name;
+  const barsize = Math.max(5, Math.min(30, columns - name.length - 58));
   const payload = () => {
     const seconds = (performance.now() - began) / 1000;
     const done = offset + bytes;
     return {
-      name: opts.name,
+      name,
       done: formatBytes(done),
       size: total === undefined ? '?' : formatBytes(total),
       rate: rate(bytes, seconds),
@@ -99,7 +103,7 @@ async function terminalBar(io: Io, opts: ProgressOptions): Promise<Progress> {
       bar = new SingleBar({
         stream: io.stderr as NodeJS.WriteStream,
         format,
-        barsize: 30,
+        barsize,
         hideCursor: true,
         clearOnComplete: false,
         etaBuffer: 50,
