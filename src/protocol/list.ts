@@ -161,12 +161,12 @@ function parseUnixLine(line: string, tokens: Token[], now: Date): ListEntry | nu
   const typeChar = mode[0]!;
   const type = UNIX_TYPES[typeChar];
   if (type === undefined || !isUnixMode(mode)) throw new ProtocolError(`malformed LIST line: ${clip(line)}`);
+  const device = typeChar === 'c' || typeChar === 'b';
 
   for (let i = 3; i <= 6 && i + 2 < tokens.length; i++) {
     const month = MONTHS.indexOf(tokens[i]!.text.toLowerCase()) + 1;
     const day = dayOfMonth(tokens[i + 1]!.text);
     const clock = tokens[i + 2]!.text;
-    const device = typeChar === 'c' || typeChar === 'b';
     if (month === 0 || day === undefined || !(isClock(clock) || isYear(clock))) continue;
     // A triple not preceded by a size is an owner or group that looks like a date.
     if (!device && !isDigits(tokens[i - 1]!.text)) continue;
