@@ -19,15 +19,18 @@ export function ndjson(io: Io): EventSink {
   return (e) => io.stdout.write(JSON.stringify(e) + '\n');
 }
 
-/** At most one progress event a second per file. */
-export function throttledProgress(emit: EventSink, file: string): (bytes: number) => void {
+/**
+ * At most one progress event a second per file: `bytes` is where the file
+ * stands (resume offset included), the rate counts only what moved now.
+ */
+export function throttledProgress(emit: EventSink, file: string, offset: number): (moved: number) => void {
   const began = performance.now();
   let last = 0;
-  return (bytes) => {
+  return (moved) => {
     const now = performance.now();
     if (now - last < 1000) return;
     last = now;
     const seconds = (now - began) / 1000;
-    emit({ event: 'progress', file, bytes, rate: seconds > 0 ? Math.round(bytes / seconds) : 0 });
+    emit({ event: 'progress', file, bytes: offset + moved, rate: seconds > 0 ? Math.round(moved / seconds) : 0 });
   };
 }

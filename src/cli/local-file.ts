@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, openSync, renameSync } from 'node:fs';
-import { copyFile, rename, stat, truncate, unlink } from 'node:fs/promises';
+import { closeSync, createReadStream, createWriteStream, existsSync, ftruncateSync, lstatSync, openSync, renameSync } from 'node:fs';
+import { copyFile, rename, stat, unlink } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
 import type { FileTarget } from '../core/file-io.js';
 import { LocalError } from './exit-codes.js';
 
@@ -9,13 +10,17 @@ import { LocalError } from './exit-codes.js';
  * only through commit(). After a failure the .part stays for `-c`.
  */
 export interface PartFile {
-  /** Where the core writes: the open .part, from the resume offset on. */
-  target: FileTarget;
+  /** Where the core writes: the open .part from the resume offset on, or a device as a stream. */
+  target: FileTarget | Writable;
   offset: number;
-  /** Closes the .part and renames it to the final name. */
-  commit(): Promise<void>;
-  /** Closes the .part; removes it if this run created it and received nothing. */
-  abandon(receivedAny: boolean): Promise<void>;
+  /** Closes the .part (cut to `size` bytes when given) and renames it to the final name. */
+  commit(size?: number): Promise<void>;
+  /**
+   * After a failure: keeps exactly the valid prefix for -c — the offset plus
+   * what arrived (or just the offset when the local disk failed, which may
+   * leave holes) — and removes a .part this run created if nothing arrived.
+   */
+  abandon(received: number, localFailure: boolean): Promise<void>;
   /** The SHA-256 of the whole .part, hex. */
   sha256(): Promise<string>;
   /** Another digest of the whole .part (e.g. 'sha1', 'md5'), hex. */
@@ -71,13 +76,19 @@ async function resumeOffset(final: string, part: string, req: ResumeRequest): Pr
   if (baseSize < req.rest) {
     throw new LocalError(`${base ?? final} has ${baseSize} bytes, fewer than the --rest offset ${req.rest}`);
   }
+  // Keep every byte until the transfer succeeds: commit() cuts the file to its new length.
   if (base === final) await copyFile(final, part);
-  if (base) await truncate(part, req.rest);
   return req.rest;
 }
 
 export async function openPartFile(final: string, req: ResumeRequest): Promise<PartFile | 'complete'> {
   const part = `${final}.part`;
+  const existing = lstatSync(final, { throwIfNoEntry: false });
+  if (existing?.isDirectory()) throw new LocalError(`${final}: is a directory`);
+  if (existing && !existing.isFile() && !existing.isSymbolicLink()) return deviceTarget(final, req);
+  if ((req.continue || req.retry) && existsSync(`${part}.segments`)) {
+    throw new LocalError(`${part} was started with --segments: resume it with --segments and -c`);
+  }
   // A fresh download truncates any old .part anyway: no need to look first (one file of thousands, maybe).
   const fresh = !req.continue && !req.retry && req.rest === undefined;
   const existed = !fresh && (await sizeOf(part)) !== undefined;
@@ -101,13 +112,21 @@ export async function openPartFile(final: string, req: ResumeRequest): Promise<P
   return {
     target: { fd, position: offset },
     offset,
-    async commit() {
+    async commit(size) {
+      if (size !== undefined) ftruncateSync(fd, size); // drop old bytes past the new end (after --rest)
       close();
       renameSync(part, final);
     },
-    async abandon(receivedAny) {
+    async abandon(received, localFailure) {
+      if (received > 0) {
+        try {
+          ftruncateSync(fd, localFailure ? offset : offset + received);
+        } catch {
+          // the disk may refuse even this; -c then re-checks against the remote size
+        }
+      }
       close();
-      if (!existed && !receivedAny) await unlink(part).catch(() => {});
+      if (!existed && received === 0) await unlink(part).catch(() => {});
     },
     sha256: () => digestFile(part),
     digest: (algorithm) => digestFile(part, algorithm),
@@ -115,6 +134,27 @@ export async function openPartFile(final: string, req: ResumeRequest): Promise<P
       close();
       await unlink(part).catch(() => {});
     },
+  };
+}
+
+/**
+ * An existing device, FIFO or socket (e.g. /dev/null) is written to as it is:
+ * no .part, no rename, which would replace the node with a plain file.
+ */
+function deviceTarget(path: string, req: ResumeRequest): PartFile {
+  if (req.rest || req.continue) throw new LocalError(`${path} is not a regular file: it cannot be resumed`);
+  const stream = createWriteStream(path, { flags: 'w' });
+  const done = async () => {
+    if (!stream.closed) await new Promise<void>((resolve) => stream.destroy() && stream.once('close', () => resolve()));
+  };
+  return {
+    target: stream,
+    offset: 0,
+    commit: done,
+    abandon: done,
+    discard: done,
+    sha256: () => Promise.reject(new LocalError(`${path}: cannot check the digest of a device`)),
+    digest: () => Promise.reject(new LocalError(`${path}: cannot check the digest of a device`)),
   };
 }
 

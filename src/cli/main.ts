@@ -18,6 +18,8 @@ function packageVersion(): string {
 export async function run(argv: string[], io: Io): Promise<number> {
   // --no-color means what NO_COLOR means, everywhere colour is decided.
   if (argv.includes('--no-color')) io = { ...io, env: { ...io.env, NO_COLOR: '1' } };
+  // `--tls` takes an optional mode: never let it swallow the host that follows.
+  argv = argv.map((a, i) => (a === '--tls' && !['explicit', 'implicit'].includes(argv[i + 1] ?? '') ? '--tls=explicit' : a));
   const program = buildProgram(io, packageVersion());
   try {
     await program.parseAsync(argv, { from: 'user' });

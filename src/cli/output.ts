@@ -1,5 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Io } from './io.js';
+import { printable } from './text.js';
 import { exitCodeFor, isFsError, EXIT } from './exit-codes.js';
 
 /** Colour only for a terminal (stderr unless told), and never when NO_COLOR is set. */
@@ -22,7 +23,7 @@ export function describeError(err: unknown): string {
   const code = exitCodeFor(err);
   if (isFsError(err)) return describeFsError(err);
   const message = err instanceof Error ? err.message : String(err);
-  const oneLine = message.replace(/\s*[\r\n]+\s*/g, ' ');
+  const oneLine = printable(message.replace(/\s*[\r\n]+\s*/g, ' '));
   return code === EXIT.internal ? `internal error: ${oneLine}` : oneLine;
 }
 

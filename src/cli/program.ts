@@ -4,6 +4,7 @@ import { addConnectionOptions, addMultiFileOptions, addTransferOptions, type Tra
 import type { GetFlags } from './commands/get.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import type { LsFlags } from './commands/ls.js';
+import { registerDoctor } from './commands/doctor.js';
 
 const EXAMPLES = {
   get: `
@@ -92,6 +93,8 @@ export function buildProgram(io: Io, version: string): Command {
       const { ls } = await import('./commands/ls.js');
       await ls(io, target, path, opts);
     });
+
+  registerDoctor(program, io);
 
   for (const cmd of program.commands) {
     cmd.exitOverride().showHelpAfterError('(run with --help for usage)').addHelpText('after', `\n${EXIT_CODES_HELP}`);

@@ -4,6 +4,7 @@ import type { Io } from './io.js';
 import type { ConnectionOptions } from './options.js';
 import type { Target } from './target.js';
 import { credentials, warn } from './credentials.js';
+import { printable } from './text.js';
 import { readFile } from 'node:fs/promises';
 import type { TlsOptions } from '../core/tls.js';
 import { LocalError, UsageError } from './exit-codes.js';
@@ -17,7 +18,7 @@ export interface Session {
 
 export async function openSession(io: Io, target: Target, opts: ConnectionOptions): Promise<Session> {
   const { user, password } = await credentials(io, target, opts);
-  const trace = opts.verbose ? (dir: string, line: string) => io.stderr.write(`${dir} ${line}\n`) : undefined;
+  const trace = opts.verbose ? (dir: string, line: string) => io.stderr.write(`${dir} ${printable(line)}\n`) : undefined;
   const tls = await tlsOptions(io, target, opts);
   const client = new FtpClient({ timeoutMs: opts.timeout * 1000, passive: !opts.active, trace, tls });
   // Outside a transfer (which sends ABOR itself), Ctrl-C simply hangs up.
@@ -49,7 +50,10 @@ async function tlsOptions(io: Io, target: Target, opts: ConnectionOptions): Prom
   const flag = opts.tls === true ? 'explicit' : opts.tls;
   if (flag !== undefined && flag !== 'explicit' && flag !== 'implicit') throw new UsageError(`--tls takes "explicit" or "implicit", not ${JSON.stringify(flag)}`);
   const mode = target.tls ?? flag;
-  if (!mode) return undefined;
+  if (!mode) {
+    if (opts.caFile || opts.pinSha256 || opts.insecure) warn(io, '--ca-file, --pin-sha256 and --insecure apply to FTPS only (--tls, ftpes://, ftps://): ignored');
+    return undefined;
+  }
   const tls: TlsOptions = { mode };
   if (opts.caFile) {
     try {

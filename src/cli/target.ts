@@ -28,11 +28,11 @@ export function parseTarget(arg: string): Target {
   try {
     url = new URL(arg);
   } catch {
-    throw new UsageError(`invalid URL: ${arg}`);
+    throw new UsageError(`invalid URL: ${withoutPassword(arg)}`);
   }
   const scheme = SCHEMES[url.protocol.toLowerCase()];
   if (!scheme) throw new UsageError(`unsupported URL scheme ${url.protocol.slice(0, -1)} (use ftp://, ftpes:// or ftps://)`);
-  if (!url.hostname) throw new UsageError(`URL has no host: ${arg}`);
+  if (!url.hostname) throw new UsageError(`URL has no host: ${withoutPassword(arg)}`);
   const target: Target = { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), isUrl: true };
   if (scheme !== 'plain') target.tls = scheme;
   if (url.port) target.port = Number(url.port);
@@ -42,6 +42,11 @@ export function parseTarget(arg: string): Target {
   const path = decode(url.pathname.replace(/^\//, ''), 'path');
   if (path) target.path = path;
   return target;
+}
+
+/** A URL as an error message may show it: the password replaced by ***. */
+function withoutPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/]*@/i, '$1:***@');
 }
 
 function decode(part: string, what: string): string {

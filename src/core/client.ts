@@ -38,6 +38,10 @@ export interface Listing {
 
 const MAX_LISTING_BYTES = 64 * 1024 * 1024;
 
+/** How long a failed data connection waits for the server's reply to the command. */
+const DATA_FAILURE_REPLY_MS = 1_000;
+const delay = (ms: number) => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref());
+
 export interface TransferStart {
   socket: Socket;
   /** Size announced in the 1xx reply, "(N bytes)", when the server gives one. */
@@ -269,10 +273,13 @@ export class FtpClient {
       const replied = this.sendcmd(cmd);
       const tls = this.tls;
       // The handshake starts as soon as TCP is up: servers answer 150 only after it.
-      const connected = pending.connected().then((raw): Socket | Promise<Socket> => (tls ? tls.wrap(raw, 'data').ready : raw)).catch((err: Error) => {
-        // The server may wait for this connection forever: the session cannot go on.
-        this.close(err);
-        throw err;
+      const connected = pending.connected().then((raw): Socket | Promise<Socket> => (tls ? tls.wrap(raw, 'data').ready : raw)).catch(async (err: Error) => {
+        // The server's own word (425, 421) says more than our connect error, if it comes
+        // soon; either way it may wait for this connection forever: the session cannot go on.
+        const said = await Promise.race([replied.then(() => undefined, (e: Error) => e), delay(DATA_FAILURE_REPLY_MS)]);
+        const reason = said instanceof FtpError ? said : err;
+        this.close(reason);
+        throw reason;
       });
       replied.catch(() => {});
       const [reply, socket] = await Promise.all([replied, connected]);

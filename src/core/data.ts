@@ -71,13 +71,9 @@ export async function openActive(client: FtpClient): Promise<PendingData> {
     server.listen(0, local, () => resolve());
   });
   const port = (server.address() as { port: number }).port;
-  try {
-    await announce(client, local, port);
-  } catch (err) {
-    server.close();
-    throw err;
-  }
   const expected = client.peerAddress;
+  // Listen for the server before announcing ourselves: anyone else who connects
+  // at any moment is refused.
   const accepted = new Promise<Socket>((resolve, reject) => {
     const timer = setTimeout(() => {
       server.close();
@@ -92,9 +88,18 @@ export async function openActive(client: FtpClient): Promise<PendingData> {
       server.close();
       resolve(socket);
     });
-    server.on('close', () => clearTimeout(timer));
+    server.on('close', () => {
+      clearTimeout(timer);
+      reject(new FtpError('transfer', 'data connection: cancelled'));
+    });
   });
   accepted.catch(() => {}); // observed later through connected(); avoid an unhandled rejection
+  try {
+    await announce(client, local, port);
+  } catch (err) {
+    server.close();
+    throw err;
+  }
   // An accepted socket cannot be given our read buffers: it uses 'data' events.
   return { connected: () => accepted, cancel: () => server.close(), usesOnread: false };
 }

@@ -74,8 +74,9 @@ export async function store(client: FtpClient, cmd: string, source: Readable | F
   try {
     await settle(client, socket, sent, opts);
   } catch (err) {
-    if (err instanceof FtpError && err.kind === 'transfer') {
-      throw new FtpError('transfer', `${err.message} (${socket.bytesWritten} bytes sent)`, err.code);
+    // Say how far the upload got, whatever ended it (426, 451, a reset).
+    if (err instanceof FtpError && (err.kind === 'transfer' || err.kind === 'temporary')) {
+      throw new FtpError(err.kind, `${err.message} (${socket.bytesWritten} bytes sent)`, err.code);
     }
     throw err;
   }

@@ -8,7 +8,8 @@ import { isIP } from 'node:net';
 
 /** 227 Entering Passive Mode (h1,h2,h3,h4,p1,p2) -> the host (reported only) and port. */
 export function parsePasv(text: string): { host: string; port: number } {
-  const m = /(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)/.exec(text);
+  // Whole numbers of 1-3 digits (no backtracking on long digit runs); 1216 is not 216.
+  const m = /(?<!\d)(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3})(?!\d)/.exec(text);
   if (!m) throw new ProtocolError(`malformed PASV reply: ${clip(text)}`);
   const n = m.slice(1).map(Number);
   if (n.some((x) => x > 255)) throw new ProtocolError(`malformed PASV reply: ${clip(text)}`);

@@ -20,9 +20,11 @@ export interface ReplyLimits {
   maxLineBytes: number;
   /** Largest multi-line reply, in bytes, counting every line. */
   maxReplyBytes: number;
+  /** Most lines in one reply: a flood of empty lines is bounded too. */
+  maxReplyLines: number;
 }
 
-export const DEFAULT_LIMITS: ReplyLimits = { maxLineBytes: 8 * 1024, maxReplyBytes: 256 * 1024 };
+export const DEFAULT_LIMITS: ReplyLimits = { maxLineBytes: 8 * 1024, maxReplyBytes: 256 * 1024, maxReplyLines: 10_000 };
 
 const LF = 0x0a;
 const FIRST_LINE = /^(\d{3})([ -])(.*)$/s;
@@ -38,7 +40,11 @@ export class ReplyReader {
   private partialBytes = 0;
   private pending: { code: string; lines: string[]; bytes: number } | null = null;
 
-  constructor(private readonly limits: ReplyLimits = DEFAULT_LIMITS) {}
+  private readonly limits: ReplyLimits;
+
+  constructor(limits: Partial<ReplyLimits> = {}) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+  }
 
   push(chunk: Buffer): Reply[] {
     const replies: Reply[] = [];
@@ -94,16 +100,18 @@ export class ReplyReader {
       throw new ProtocolError(`malformed reply code ${code}`);
     }
     if (m[2] === ' ') return { code: Number(code), lines: [m[3]!] };
-    this.pending = { code, lines: [m[3]!], bytes: raw.length + 1 };
-    return null;
+    this.pending = { code, lines: [m[3]!], bytes: 0 };
+    return this.continueReply(null, raw.length + 1);
   }
 
-  private continueReply(line: string, bytes: number): Reply | null {
+  /** Adds a line to the reply in progress (null: just count the first line). */
+  private continueReply(line: string | null, bytes: number): Reply | null {
     const p = this.pending!;
     p.bytes += bytes;
-    if (p.bytes > this.limits.maxReplyBytes) {
-      throw new ProtocolError(`reply too long: over ${this.limits.maxReplyBytes} bytes`);
+    if (p.bytes > this.limits.maxReplyBytes || p.lines.length > this.limits.maxReplyLines) {
+      throw new ProtocolError(`reply too long: over ${this.limits.maxReplyBytes} bytes or ${this.limits.maxReplyLines} lines`);
     }
+    if (line === null) return null;
     // The reply ends at a line "ddd " (or "ddd") with the same code.
     if (line.startsWith(p.code) && (line.length === 3 || line[3] === ' ')) {
       p.lines.push(line.slice(4));

@@ -4,6 +4,7 @@ import { addConnectionOptions, type ConnectionOptions } from '../options.js';
 import type { Target } from '../target.js';
 import type { TlsOptions } from '../../core/tls.js';
 import type { Capability, DataCheck, ProbeReport } from '../../core/probe.js';
+import { printable } from '../text.js';
 
 export interface DoctorFlags extends ConnectionOptions {
   json?: boolean;
@@ -51,7 +52,7 @@ export async function doctor(io: Io, targetArg: string, opts: DoctorFlags): Prom
   if (opts.insecure) warn(io, "--insecure: the server's certificate is not verified; anyone on the path can read and change this session");
   const port = target.port ?? opts.port ?? (tls?.mode === 'implicit' ? 990 : 21);
 
-  const trace = opts.verbose ? (dir: string, line: string) => io.stderr.write(`${dir} ${line}\n`) : undefined;
+  const trace = opts.verbose ? (dir: string, line: string) => io.stderr.write(`${dir} ${printable(line)}\n`) : undefined;
   const showSteps = !opts.verbose && io.stderr.isTTY === true;
   const onStep = showSteps ? (what: string) => io.stderr.write(`\r\x1b[Kdoctor: ${what}…`) : undefined;
   let report: ProbeReport;
@@ -98,11 +99,10 @@ async function tlsSettings(target: Target, opts: ConnectionOptions): Promise<{ t
 
 type Row = [label: string, status: string, detail: string];
 
-/** The report as aligned text; coloured on a terminal unless NO_COLOR. */
+/** The report as aligned text; coloured when stdout is a terminal (not with NO_COLOR or --no-color). */
 export async function formatReport(r: ProbeReport, io: Io): Promise<string> {
-  const { Chalk } = await import('chalk');
-  const colour = io.stdout.isTTY === true && !('NO_COLOR' in io.env && io.env.NO_COLOR !== '');
-  const c = new Chalk({ level: colour ? 1 : 0 });
+  const { colours } = await import('../output.js'); // chalk only once there is a report to show
+  const c = colours(io, io.stdout);
   const width = Math.max(60, io.stdout.columns ?? 100);
 
   const where = r.server.host.includes(':') ? `[${r.server.host}]:${r.server.port}` : `${r.server.host}:${r.server.port}`;
@@ -167,17 +167,18 @@ export async function formatReport(r: ProbeReport, io: Io): Promise<string> {
   const labelWidth = Math.max(...head.map(([l]) => l.length), ...rows.map(([l]) => l.length)) + 2;
   const statusWidth = Math.max(...rows.map(([, s]) => s.length)) + 2;
   const out: string[] = [];
-  for (const [label, value] of head) out.push(...wrap(value, width - labelWidth).map((l, i) => (i ? ' '.repeat(labelWidth) : c.bold(label.padEnd(labelWidth))) + l));
+  // Server text (greeting, replies, errors) may hold control characters: shown escaped, never sent to the terminal.
+  for (const [label, value] of head) out.push(...wrap(printable(value), width - labelWidth).map((l, i) => (i ? ' '.repeat(labelWidth) : c.bold(label.padEnd(labelWidth))) + l));
   out.push('');
   out.push(c.bold('Check'.padEnd(labelWidth) + 'Result'.padEnd(statusWidth) + 'Detail'));
   for (const [label, status, detail] of rows) {
-    const lines = wrap(detail, width - labelWidth - statusWidth);
+    const lines = wrap(printable(detail), width - labelWidth - statusWidth);
     lines.forEach((l, i) => out.push(i ? ' '.repeat(labelWidth + statusWidth) + l : label.padEnd(labelWidth) + paint(status) + l));
   }
   out.push('');
-  const flags = r.recommended.flags.map(shellQuote).join(' ');
+  const flags = printable(r.recommended.flags.map(shellQuote).join(' '));
   out.push(c.bold('Recommended flags: ') + (flags || 'none (the defaults suit this server)'));
-  for (const note of r.recommended.notes) out.push(...wrap(note, width - 4).map((l, i) => (i ? '    ' : '  - ') + l));
+  for (const note of r.recommended.notes) out.push(...wrap(printable(note), width - 4).map((l, i) => (i ? '    ' : '  - ') + l));
   return out.map((l) => l.trimEnd()).join('\n') + '\n';
 }
 

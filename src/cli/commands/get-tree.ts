@@ -35,7 +35,9 @@ export async function getTree(io: Io, target: Target, arg1: string | undefined, 
   checkRemoteName(remoteArg, 'remote path');
   if (opts.rest !== undefined) throw new UsageError('--rest applies to one file; use -c to resume a folder');
   if (localArg === '-') throw new UsageError('a folder cannot be written to stdout');
-  const localRoot = localArg ?? '.';
+  // Like lftp's mirror: `get -r host pub/data` makes ./data; a wildcard fills the current folder.
+  const localRoot = localArg ?? (/[*?[]/.test(remoteArg) ? '.' : (remoteArg.replace(/\/+$/, '').split('/').pop() || '.'));
+  if (opts.sha256) throw new UsageError('--sha256 checks one file; use --verify or --json (which reports each SHA-256) for many');
   const events = opts.json ? ndjson(io) : undefined;
 
   // The session that lists goes on to download: one login fewer.

@@ -1,8 +1,10 @@
+import { statSync } from 'node:fs';
 import { utimes } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { parseMdtm } from '../../protocol/parse.js';
 import type { FtpClient } from '../../core/client.js';
-import type { FileTarget } from '../../core/file-io.js';
+import { isFileTarget, type FileTarget } from '../../core/file-io.js';
 import type { Io } from '../io.js';
 import type { TransferFlags } from '../options.js';
 import { UsageError } from '../exit-codes.js';
@@ -13,7 +15,7 @@ import { withSession } from '../session.js';
 import { FinalError } from '../retry.js';
 import { runBatch, type BatchItem } from '../batch.js';
 import { ndjson, throttledProgress, type EventSink } from '../events.js';
-import { ChecksumError } from '../exit-codes.js';
+import { ChecksumError, LocalError, isFsError } from '../exit-codes.js';
 
 export interface GetFlags extends TransferFlags {
   recursive?: boolean;
@@ -51,6 +53,11 @@ export async function get(io: Io, targetArg: string, arg1: string | undefined, a
     return getTree(io, target, arg1, arg2, opts);
   }
   const download = planDownload(target, arg1, arg2, opts);
+  if (opts.sha256 && download.toStdout) throw new UsageError('--sha256 needs a local file: stdout cannot be taken back');
+  if (opts.dryRun) {
+    io.stdout.write(opts.json ? JSON.stringify({ event: 'plan', file: download.remotePath, local: download.localPath }) + '\n' : `${download.remotePath} -> ${download.localPath}\n`);
+    return;
+  }
   if (opts.segments && opts.segments > 1 && (await trySegments(io, target, download, opts))) return;
   if (opts.json && download.toStdout) throw new UsageError('--json writes events on stdout: give a local file name');
   const events = opts.json ? ndjson(io) : undefined;
@@ -80,6 +87,12 @@ function planDownload(target: Target, arg1: string | undefined, arg2: string | u
     if (!remote) throw new UsageError('missing the remote file to get');
   }
   checkRemoteName(remote, 'remote path');
+  // An existing folder as the local name: the file keeps its remote name inside it.
+  if (local !== undefined && local !== '-' && statSync(local, { throwIfNoEntry: false })?.isDirectory()) {
+    const name = defaultLocalName(remote);
+    if (!name) throw new UsageError(`cannot name a local file after ${JSON.stringify(remote)}: give one`);
+    local = join(local, name);
+  }
   local ??= defaultLocalName(remote);
   if (!local) throw new UsageError(`cannot name a local file after ${JSON.stringify(remote)}: give one`);
   const toStdout = local === '-';
@@ -139,7 +152,7 @@ export async function downloadOnce(
   const resume = opts.rest !== undefined || offset > 0;
   let received = 0;
   const began = performance.now();
-  const tick = events ? throttledProgress(events, d.remotePath) : undefined;
+  const tick = events ? throttledProgress(events, d.remotePath, offset) : undefined;
   try {
     await client.retrieve(`RETR ${d.remotePath}`, sink, {
       rest: resume ? offset : undefined,
@@ -152,7 +165,7 @@ export async function downloadOnce(
       onBytes: (n) => {
         received += n;
         progress.add(n);
-        tick?.(offset + received);
+        tick?.(received);
       },
       signal: io.signal,
       keepOpen: d.toStdout,
@@ -160,17 +173,17 @@ export async function downloadOnce(
   } catch (err) {
     progress.finish(false);
     if (d.toStdout) seen.written += received;
-    if (part) await part.abandon(received > 0);
+    if (part) await part.abandon(received, isFsError(err) || err instanceof LocalError);
     throw err;
   }
-  const sha256 = part && (opts.sha256 || events) ? await part.sha256() : undefined;
+  const sha256 = part && isFileTarget(part.target) && (opts.sha256 || events) ? await part.sha256() : undefined;
   if (part && opts.sha256 && sha256 !== opts.sha256.toLowerCase()) {
     await part.discard(); // wrong bytes are worth nothing, not even to -c
     progress.finish(false);
     throw new ChecksumError(`${d.localPath}: SHA-256 ${sha256} does not match the expected ${opts.sha256}`);
   }
   if (part && opts.verify) await verifyWithServer(io, client, d, part, sha256, opts);
-  if (part) await part.commit();
+  if (part) await part.commit(opts.ascii ? undefined : offset + received);
   if (part && opts.preserve) await preserveTime(client, d);
   progress.finish(true);
   events?.({ event: 'done', file: d.remotePath, bytes: received, seconds: Math.round(performance.now() - began) / 1000, ...(sha256 ? { sha256 } : {}) });

@@ -26,7 +26,8 @@ export async function putTree(io: Io, target: Target, localRoot: string, remoteA
   checkRemoteName(remoteRoot, 'remote path');
   const events = opts.json ? ndjson(io) : undefined;
 
-  const folders: string[] = [remoteRoot];
+  // Parents first: a/b/c needs a and a/b.
+  const folders = remoteRoot.split('/').filter(Boolean).map((_, i, parts) => (remoteRoot.startsWith('/') ? '/' : '') + parts.slice(0, i + 1).join('/'));
   const files: PlannedUpload[] = [];
   const walk = async (dir: string, remoteDir: string): Promise<void> => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {

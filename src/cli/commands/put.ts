@@ -43,6 +43,10 @@ export async function put(io: Io, targetArg: string, local: string, remoteArg: s
   }
   if (fromStdin && (opts.rest !== undefined || opts.continue)) throw new UsageError('--rest and --continue need a local file, not stdin');
 
+  if (opts.dryRun) {
+    io.stdout.write(opts.json ? JSON.stringify({ event: 'plan', file: remote, local }) + '\n' : `${local} -> ${remote}\n`);
+    return;
+  }
   let localSize = 0;
   let file: FileHandle | undefined;
   if (!fromStdin) {
@@ -107,7 +111,7 @@ export async function uploadOnce(
 
   const source: Readable | FileSource = file ? { fd: file.fd, position: offset } : io.stdin;
   const began = performance.now();
-  const tick = events ? throttledProgress(events, remotePath) : undefined;
+  const tick = events ? throttledProgress(events, remotePath, offset) : undefined;
   let sent = 0;
   let bytes: number;
   try {
@@ -120,7 +124,7 @@ export async function uploadOnce(
       onBytes: (n) => {
         sent += n;
         progress.add(n);
-        tick?.(offset + sent);
+        tick?.(sent);
       },
       signal: io.signal,
     });
