@@ -207,6 +207,8 @@ export class FakeServer {
   files = new Map<string, Buffer>();
   /** Raw LIST output per folder (the LIST argument without a leading '/'), replacing the generated one. */
   listings = new Map<string, string>();
+  /** Raw MLSD output per folder; MLSD of a folder not in here is answered 502. */
+  mlsd = new Map<string, string>();
   handlers: Record<string, Handler>;
   dataFaults: Record<string, DataFault>;
 
@@ -450,6 +452,10 @@ const DEFAULTS: Record<string, Builtin> = {
     if (!body) return ctx.session.reply(550, 'No such file');
     const from = ctx.session.rest;
     return sendData(ctx, body.subarray(from), `Opening BINARY mode data connection for ${name} (${body.length} bytes)`);
+  },
+  MLSD: (ctx) => {
+    const body = ctx.server.mlsd.get(fileKey(ctx.arg));
+    return body === undefined ? ctx.session.reply(502, 'MLSD not implemented') : sendData(ctx, Buffer.from(body), 'Here comes the machine listing');
   },
   LIST: (ctx) => sendData(ctx, Buffer.from(ctx.server.listings.get(fileKey(ctx.arg)) ?? listing(ctx.server, true)), 'Here comes the directory listing'),
   NLST: (ctx) => sendData(ctx, Buffer.from(listing(ctx.server, false)), 'Here comes the directory listing'),
