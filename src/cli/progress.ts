@@ -1,4 +1,5 @@
 import type { Io } from './io.js';
+import type { ChalkInstance } from 'chalk';
 import { colours, formatBytes } from './output.js';
 
 /** What a command tells the user about one transfer. */
@@ -130,13 +131,83 @@ function rate(bytes: number, seconds: number): string {
   return seconds > 0 ? `${formatBytes(Math.round(bytes / seconds))}/s` : '-';
 }
 
+/** What one line of a multi-file display shows. */
+interface Line {
+  name: string;
+  total: number | undefined;
+  offset: number;
+  bytes: number;
+  began: number;
+}
+
+function lineFormat(c: ChalkInstance, known: boolean): string {
+  return known ? `{name} ${c.cyan('{bar}')} {percentage}% | {done} of {size} | {rate}` : `{name} ${c.cyan('{done}')} | {rate}`;
+}
+
+function linePayload(line: Line) {
+  const seconds = (performance.now() - line.began) / 1000;
+  return {
+    name: line.name,
+    done: formatBytes(line.offset + line.bytes),
+    size: line.total === undefined ? '?' : formatBytes(line.total),
+    rate: rate(line.bytes, seconds),
+  };
+}
+
 /**
- * One bar (or one summary line) for a multi-file transfer: every file adds
- * its bytes to it.
+ * A multi-file transfer: one summary line off a terminal; on a terminal an
+ * overall bar plus one line per file in flight, all redrawn on one timer.
  */
-export async function createOverallProgress(io: Io, opts: ProgressOptions & { totalBytes: number | undefined }): Promise<{ item(): Progress; finish(ok: boolean): void }> {
-  const overall = await createProgress(io, opts);
-  overall.start(opts.totalBytes, 0);
-  const item: Progress = { start() {}, add: (n) => overall.add(n), finish() {} };
-  return { item: () => item, finish: (ok) => overall.finish(ok) };
+export async function createOverallProgress(io: Io, opts: ProgressOptions & { totalBytes: number | undefined; files: number }): Promise<{ item(name: string): Progress; finish(ok: boolean): void }> {
+  if (opts.quiet || !opts.bar || !io.stderr.isTTY) {
+    const overall = await createProgress(io, opts);
+    overall.start(opts.totalBytes, 0);
+    const item: Progress = { start() {}, add: (n) => overall.add(n), finish() {} };
+    return { item: () => item, finish: (ok) => overall.finish(ok) };
+  }
+  const { MultiBar } = await import('cli-progress');
+  const c = colours(io);
+  const columns = io.stderr.columns ?? 80;
+  const width = Math.floor(columns / 3);
+  const fit = (name: string) => (name.length > width ? '…' + name.slice(-width + 1) : name.padEnd(Math.min(width, 24)));
+  const multi = new MultiBar({ stream: io.stderr as NodeJS.WriteStream, hideCursor: true, clearOnComplete: false, fps: 5, autopadding: true, barsize: Math.max(5, Math.min(30, columns - width - 50)) });
+  let done = 0;
+  const all: Line = { name: '', total: opts.totalBytes, offset: 0, bytes: 0, began: performance.now() };
+  const label = () => fit(`${done}/${opts.files} files`);
+  const overall = multi.create(all.total ?? 0, 0, { ...linePayload(all), name: label() }, { format: lineFormat(c, all.total !== undefined) });
+  const active = new Map<Line, ReturnType<typeof multi.create>>();
+  const draw = () => {
+    overall.update(Math.min(all.bytes, all.total ?? 0), { ...linePayload(all), name: label() });
+    for (const [line, bar] of active) bar.update(line.total === undefined ? 0 : Math.min(line.offset + line.bytes, line.total), linePayload(line));
+  };
+  const timer = setInterval(draw, REDRAW_MS);
+  timer.unref();
+  return {
+    item(name) {
+      const line: Line = { name: fit(name), total: undefined, offset: 0, bytes: 0, began: 0 };
+      return {
+        start(total, offset) {
+          const old = active.get(line); // a retry of this file
+          if (old) multi.remove(old);
+          Object.assign(line, { total, offset, bytes: 0, began: performance.now() });
+          active.set(line, multi.create(total ?? 0, Math.min(offset, total ?? 0), linePayload(line), { format: lineFormat(c, total !== undefined) }));
+        },
+        add(n) {
+          line.bytes += n;
+          all.bytes += n;
+        },
+        finish(ok) {
+          const bar = active.get(line);
+          active.delete(line);
+          if (bar) multi.remove(bar);
+          if (ok) done++;
+        },
+      };
+    },
+    finish() {
+      clearInterval(timer);
+      draw();
+      multi.stop();
+    },
+  };
 }

@@ -62,3 +62,17 @@ describe('progress bar in a terminal', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('several files in a terminal', () => {
+  it('shows an overall line and lines for the files in flight, ending with all files done', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(server.root, 'set'));
+    for (let i = 0; i < 6; i++) await writeFile(join(server.root, 'set', `part${i}.bin`), data.subarray(0, 4 * 1024 * 1024));
+    const screen = await inTerminal(`get -r -j 3 -P ${server.port} 127.0.0.1 set multi`);
+    const drawn = frames(screen).join('\n');
+    expect(drawn).toMatch(/6\/6 files .*100%/);
+    expect(drawn).toMatch(/set\/part\d\.bin/);
+    for (const line of drawn.split('\n')) expect(line.length).toBeLessThanOrEqual(72);
+    for (let i = 0; i < 6; i++) expect((await readFile(join(local, 'multi', `part${i}.bin`))).equals(data.subarray(0, 4 * 1024 * 1024))).toBe(true);
+  }, 30_000);
+});

@@ -66,11 +66,11 @@ export async function getTree(io: Io, target: Target, arg1: string | undefined, 
   }
 
   const total = plan.files.every((f) => f.size !== undefined) ? plan.files.reduce((sum, f) => sum + f.size!, 0) : undefined;
-  const progress = await createOverallProgress(io, { name: `${plan.files.length} files`, verb: 'downloaded', quiet: !!opts.quiet || !!events, bar: opts.progress, totalBytes: total });
+  const progress = await createOverallProgress(io, { name: `${plan.files.length} files`, verb: 'downloaded', quiet: !!opts.quiet || !!events, bar: opts.progress, totalBytes: total, files: plan.files.length });
   const items = plan.files.map((f) => fileItem(io, f, opts, events));
   let ok = false;
   try {
-    await runBatch(io, target, opts, items, { parallel: opts.parallel ?? 4, events, session, progressFor: async () => progress.item() });
+    await runBatch(io, target, opts, items, { parallel: opts.parallel ?? 4, events, session, progressFor: async (item) => progress.item(item.name) });
     ok = true;
   } finally {
     progress.finish(ok);

@@ -52,7 +52,7 @@ export async function putTree(io: Io, target: Target, localRoot: string, remoteA
   }
   await withSession(io, target, opts, (client) => makeFolders(client, folders));
 
-  const progress = await createOverallProgress(io, { name: `${files.length} files`, verb: 'uploaded', quiet: !!opts.quiet || !!events, bar: opts.progress, totalBytes: files.reduce((s, f) => s + f.size, 0) });
+  const progress = await createOverallProgress(io, { name: `${files.length} files`, verb: 'uploaded', quiet: !!opts.quiet || !!events, bar: opts.progress, totalBytes: files.reduce((s, f) => s + f.size, 0), files: files.length });
   const items: BatchItem[] = files.map((f) => ({
     name: f.remote,
     size: f.size,
@@ -67,7 +67,7 @@ export async function putTree(io: Io, target: Target, localRoot: string, remoteA
   }));
   let ok = false;
   try {
-    await runBatch(io, target, opts, items, { parallel: opts.parallel ?? 4, events, progressFor: async () => progress.item() });
+    await runBatch(io, target, opts, items, { parallel: opts.parallel ?? 4, events, progressFor: async (item) => progress.item(item.name) });
     ok = true;
   } finally {
     progress.finish(ok);
