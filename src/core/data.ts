@@ -86,6 +86,7 @@ export async function openActive(client: FtpClient): Promise<PendingData> {
       }
       clearTimeout(timer);
       server.close();
+      socket.on('error', () => {}); // see connectSocket: errors surface through 'close'
       resolve(socket);
     });
     server.on('close', () => {

@@ -17,6 +17,9 @@ export function connectSocket(host: string, port: number, timeoutMs: number, onr
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.removeAllListeners('error');
+      // Whoever uses the socket watches 'close'; a reset of a socket nobody uses
+      // any more (a refused transfer) must not become an uncaught error.
+      socket.on('error', () => {});
       resolve(socket);
     });
   });

@@ -38,9 +38,9 @@ export function normaliseFingerprint(fp: string): string {
   return fp.replace(/^sha256[/:]*/i, '').replace(/[:\s]/g, '').toUpperCase();
 }
 
-/** The certificate's SHA-256 fingerprint as AB:CD:…, the form --pin-sha256 accepts. */
-export function fingerprintOf(socket: TLSSocket): string {
-  return (socket.getPeerCertificate() as PeerCertificate).fingerprint256;
+/** The certificate's SHA-256 fingerprint as AB:CD:…, the form --pin-sha256 accepts (undefined when none was shown). */
+export function fingerprintOf(socket: TLSSocket): string | undefined {
+  return (socket.getPeerCertificate() as PeerCertificate | undefined)?.fingerprint256;
 }
 
 /**
@@ -73,18 +73,26 @@ export class TlsSession {
     if (kind === 'control') socket.on('session', (s: Buffer) => (this.session = s)); // TLS 1.3 tickets come after the handshake
     const ready = new Promise<TLSSocket>((resolve, reject) => {
       const timer = setTimeout(() => fail(new Error(`handshake timed out after ${this.timeoutMs / 1000} s`)), this.timeoutMs);
+      timer.unref(); // an abandoned handshake (a refused transfer) must not hold the process
       const fail = (err: Error) => {
         clearTimeout(timer);
+        socket.off('close', closed);
         socket.destroy();
         reject(tlsError(kind, err));
       };
+      const closed = () => fail(new Error('connection closed during the handshake'));
       socket.once('error', fail);
+      socket.once('close', closed);
       socket.once('secureConnect', () => {
         clearTimeout(timer);
         socket.off('error', fail);
+        socket.off('close', closed);
+        socket.on('error', () => {}); // from here on, the user of the socket watches 'close'
         const pin = this.options.pinSha256;
+        // A resumed session shows no certificate: it is the one already checked on the control connection.
+        const resumed = kind === 'data' && socket.isSessionReused();
         const seen = fingerprintOf(socket);
-        if (pin && normaliseFingerprint(seen) !== normaliseFingerprint(pin)) {
+        if (pin && !resumed && normaliseFingerprint(seen ?? '') !== normaliseFingerprint(pin)) {
           socket.destroy();
           return reject(new FtpError('tls', `${kind} connection: certificate ${seen} does not match --pin-sha256`));
         }

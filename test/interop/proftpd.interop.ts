@@ -1,0 +1,27 @@
+// tftp against proftpd (unpacked by install.sh, mod_tls from proftpd-mod-crypto):
+// the virtual user tftpuser (AuthUserFile) and anonymous, plain; explicit TLS with
+// TLSRequired on and session reuse on data connections required (the default).
+import { serverSuite } from './helpers/suite.js';
+import { startProftpd } from './helpers/servers.js';
+
+serverSuite(
+  'proftpd',
+  [
+    {
+      tls: false,
+      anonymous: true,
+      start: (o) => startProftpd(o),
+    },
+    {
+      tls: 'explicit',
+      anonymous: false,
+      start: (o) => startProftpd({ ...o, tls: 'explicit' }),
+    },
+  ],
+  {
+    resumeUpload: true,
+    // USER without TLS: "550 SSL/TLS required on the control channel".
+    cleartextLoginExit: 5,
+    requiresSessionReuse: true,
+  },
+);
