@@ -57,6 +57,7 @@ export async function retrieve(client: FtpClient, cmd: string, dest: Writable | 
 export async function store(client: FtpClient, cmd: string, source: Readable | FileSource, opts: TransferOptions): Promise<number> {
   opts.signal?.throwIfAborted();
   const { socket } = await client.transfercmd(cmd, opts.rest);
+  socket.resume(); // read whatever the server sends (TLS tickets) so closing never resets
   opts.onStart?.(undefined);
   const ascii = client.transferType === 'A';
   const onBytes = opts.onBytes ?? (() => {});
@@ -145,9 +146,19 @@ async function settle(client: FtpClient, socket: Socket, data: Promise<void>, op
   } finally {
     client.busy = false;
     opts.signal?.removeEventListener('abort', onAbort);
+    // On success an upload has only half-closed: destroying it now, with the
+    // server's last bytes (a TLS ticket) unread, would send a reset that can
+    // discard data the server has not read yet. It ends once the reply is in.
+    if (dataError !== undefined || aborted) socket.destroy();
+  }
+  try {
+    await finish(client, final, dataError, aborted);
+  } finally {
     socket.destroy();
   }
+}
 
+async function finish(client: FtpClient, final: Promise<Reply>, dataError: unknown, aborted: boolean): Promise<void> {
   if (aborted) {
     await abortTransfer(client, final);
     throw new FtpError('aborted', 'transfer interrupted');

@@ -138,14 +138,7 @@ function instanceSuite(kind: ServerKind, def: InstanceDef, caps: Capabilities, r
     /** A fresh local path in the client's folder. */
     const local = (name: string) => join(work, `${++seq}-${name}`);
     const run = async (args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult> => {
-      const r = await tftp(args, { home, ...(env ? { env } : {}) });
-      if (def.bugs?.tlsUploadReset && args[0] === 'put' && r.code === 6 && /^tftp: 426 Failure reading network stream/m.test(r.stderr)) {
-        // The known, intermittent BUG (see the instance's tlsUploadReset and the
-        // stress test): run the upload once more so that the other checks still run.
-        console.warn(`interop: ${s.instance}: known BUG tlsUploadReset hit by \`tftp ${args.join(' ')}\`; running it again`);
-        return tftp(args, { home, ...(env ? { env } : {}) });
-      }
-      return r;
+      return tftp(args, { home, ...(env ? { env } : {}) });
     };
     const conn = (tls: 'ca' | 'none' | 'no-ca' = 'ca') => userArgs(s, certs, tls);
     /** A file in the upload folder, as the logged-in user would have left it. */
