@@ -37,6 +37,8 @@ export interface ResumeRequest {
   retry?: boolean | undefined;
   /** Throw away the .part (the remote file changed): start again from byte 0. */
   restart?: boolean | undefined;
+  /** When the remote file was last changed, if known: a same-size local file older than that is not complete. */
+  remoteModified?: Date | undefined;
 }
 
 async function sizeOf(path: string): Promise<number | undefined> {
@@ -50,6 +52,13 @@ async function sizeOf(path: string): Promise<number | undefined> {
   }
 }
 
+/** True when `path` was last modified before `when` (a remote file changed since we got it). */
+function olderThan(path: string, when: Date | undefined): boolean {
+  if (!when || Number.isNaN(when.getTime())) return false;
+  const mtime = lstatSync(path, { throwIfNoEntry: false })?.mtime;
+  return mtime !== undefined && mtime.getTime() + 1000 < when.getTime();
+}
+
 /** The offset to download from, preparing `<final>.part` so it holds exactly the bytes before it. */
 async function resumeOffset(final: string, part: string, req: ResumeRequest): Promise<number | 'complete'> {
   if (req.restart) {
@@ -61,7 +70,8 @@ async function resumeOffset(final: string, part: string, req: ResumeRequest): Pr
   if (req.retry && partSize !== undefined) return partSize;
   if (req.continue) {
     if (partSize !== undefined) return partSize;
-    if (finalSize !== undefined && finalSize === req.remoteSize) return 'complete';
+    if (finalSize !== undefined && finalSize === req.remoteSize && !olderThan(final, req.remoteModified)) return 'complete';
+    if (finalSize !== undefined && finalSize === req.remoteSize) return 0; // same size but the remote one is newer: fetch it again
     if (finalSize === undefined || finalSize === 0) return 0;
     if (req.remoteSize !== undefined && finalSize > req.remoteSize) {
       throw new LocalError(`${final} has ${finalSize} bytes, more than the remote file's ${req.remoteSize}: not resuming`);

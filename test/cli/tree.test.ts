@@ -72,6 +72,21 @@ describe('get -r', () => {
   });
 });
 
+describe('get -r -c and modification times', () => {
+  it('fetches again a same-size local file older than the remote one', async () => {
+    const { utimes } = await import('node:fs/promises');
+    await tftp(['get', '-r', ...at(), 'tree', local]);
+    const stale = join(local, 'a.bin');
+    await writeFile(stale, Buffer.alloc(70_000)); // same size, wrong bytes
+    await utimes(stale, new Date('2001-01-01T00:00:00Z'), new Date('2001-01-01T00:00:00Z'));
+    const r = await tftp(['get', '-r', '-c', '--json', ...at(), 'tree', local]);
+    expect(r.code).toBe(0);
+    const events = r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l));
+    expect(events.filter((e) => e.event === 'done').map((e) => e.file)).toEqual(['tree/a.bin']);
+    expect((await readFile(stale)).equals(files.get('tree/a.bin')!)).toBe(true);
+  });
+});
+
 describe('get -r against hostile listings', () => {
   it('writes nothing outside the target and reports every refused name; a failed file gives exit 10', async () => {
     const listing = [

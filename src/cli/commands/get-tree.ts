@@ -15,6 +15,7 @@ interface PlannedFile {
   remote: string;
   local: string;
   size?: number | undefined;
+  modified?: string | undefined;
 }
 
 interface Plan {
@@ -79,7 +80,7 @@ export async function getTree(io: Io, target: Target, arg1: string | undefined, 
 
 function fileItem(io: Io, f: PlannedFile, opts: GetFlags, events: EventSink | undefined): BatchItem {
   const seen: Seen = { written: 0 };
-  const download = { remotePath: f.remote, localPath: f.local, toStdout: false, listedSize: f.size };
+  const download = { remotePath: f.remote, localPath: f.local, toStdout: false, listedSize: f.size, listedModified: f.modified };
   return { name: f.remote, size: f.size, run: (client, attempt, progress) => downloadOnce(io, client, download, { ...opts, quiet: true }, attempt, seen, progress, events) };
 }
 
@@ -113,7 +114,7 @@ async function makePlan(client: FtpClient, remote: string, localRoot: string, re
       } else if (entry.type === 'link' && !followLinks) {
         plan.problems.push({ name: remotePath, reason: `symbolic link${entry.target ? ` to ${entry.target}` : ''} (use --follow-links)` });
       } else {
-        plan.files.push({ remote: remotePath, local, size: sizeOf(entry) });
+        plan.files.push({ remote: remotePath, local, size: sizeOf(entry), modified: entry.modified });
       }
     }
   };

@@ -35,6 +35,8 @@ export interface Download {
   toStdout: boolean;
   /** The size a listing gave, for servers whose SIZE says nothing. */
   listedSize?: number | undefined;
+  /** The modification time a listing gave (ISO 8601): -c re-fetches a same-size local file older than it. */
+  listedModified?: string | undefined;
 }
 
 /** What the first attempt saw of the remote file: a retry resumes only if it is unchanged. */
@@ -136,6 +138,7 @@ export async function downloadOnce(
       rest: opts.rest,
       continue: opts.continue,
       remoteSize: opts.ascii ? undefined : remoteSize,
+      remoteModified: d.listedModified ? new Date(d.listedModified) : undefined,
       retry: attempt > 0,
       restart,
     });
