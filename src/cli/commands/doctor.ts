@@ -165,7 +165,7 @@ export async function formatReport(r: ProbeReport, io: Io): Promise<string> {
     return c.yellow(padded);
   };
   const labelWidth = Math.max(...head.map(([l]) => l.length), ...rows.map(([l]) => l.length)) + 2;
-  const statusWidth = Math.max(...rows.map(([, s]) => s.length)) + 2;
+  const statusWidth = Math.max('Result'.length, ...rows.map(([, s]) => s.length)) + 2;
   const out: string[] = [];
   // Server text (greeting, replies, errors) may hold control characters: shown escaped, never sent to the terminal.
   for (const [label, value] of head) out.push(...wrap(printable(value), width - labelWidth).map((l, i) => (i ? ' '.repeat(labelWidth) : c.bold(label.padEnd(labelWidth))) + l));
