@@ -45,29 +45,34 @@ export async function openSession(io: Io, target: Target, opts: ConnectionOption
   };
 }
 
-/** FTPS settings from the URL scheme and the flags; undefined for plain FTP. */
-async function tlsOptions(io: Io, target: Target, opts: ConnectionOptions): Promise<TlsOptions | undefined> {
+/** The FTPS mode the URL or --tls asks for (if any), and how to verify the server's certificate. */
+export async function tlsSettings(target: Target, opts: ConnectionOptions): Promise<{ mode: TlsOptions['mode'] | undefined; verify: Omit<TlsOptions, 'mode'> }> {
   const flag = opts.tls === true ? 'explicit' : opts.tls;
   if (flag !== undefined && flag !== 'explicit' && flag !== 'implicit') throw new UsageError(`--tls takes "explicit" or "implicit", not ${JSON.stringify(flag)}`);
-  const mode = target.tls ?? flag;
-  if (!mode) {
-    if (opts.caFile || opts.pinSha256 || opts.insecure) warn(io, '--ca-file, --pin-sha256 and --insecure apply to FTPS only (--tls, ftpes://, ftps://): ignored');
-    return undefined;
-  }
-  const tls: TlsOptions = { mode };
+  const verify: Omit<TlsOptions, 'mode'> = {};
   if (opts.caFile) {
     try {
-      tls.ca = [await readFile(opts.caFile, 'utf8')];
+      verify.ca = [await readFile(opts.caFile, 'utf8')];
     } catch (err) {
       throw new LocalError(`cannot read --ca-file ${opts.caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   }
-  if (opts.pinSha256) tls.pinSha256 = opts.pinSha256;
-  if (opts.insecure) {
-    tls.insecure = true;
-    warn(io, "--insecure: the server's certificate is not verified; anyone on the path can read and change this session");
+  if (opts.pinSha256) verify.pinSha256 = opts.pinSha256;
+  if (opts.insecure) verify.insecure = true;
+  return { mode: target.tls ?? flag, verify };
+}
+
+export const INSECURE_WARNING = "--insecure: the server's certificate is not verified; anyone on the path can read and change this session";
+
+/** FTPS settings for a session; undefined for plain FTP (TLS-only flags then warn). */
+async function tlsOptions(io: Io, target: Target, opts: ConnectionOptions): Promise<TlsOptions | undefined> {
+  const { mode, verify } = await tlsSettings(target, opts);
+  if (!mode) {
+    if (opts.caFile || opts.pinSha256 || opts.insecure) warn(io, '--ca-file, --pin-sha256 and --insecure apply to FTPS only (--tls, ftpes://, ftps://): ignored');
+    return undefined;
   }
-  return tls;
+  if (verify.insecure) warn(io, INSECURE_WARNING);
+  return { mode, ...verify };
 }
 
 /** Runs `work` on a session and ends it either way. During a transfer, the transfer owns Ctrl-C. */

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { Io } from '../io.js';
 import { addConnectionOptions, type ConnectionOptions } from '../options.js';
-import type { Target } from '../target.js';
 import type { TlsOptions } from '../../core/tls.js';
 import type { Capability, DataCheck, ProbeReport } from '../../core/probe.js';
 import { printable } from '../text.js';
@@ -41,15 +40,18 @@ export function registerDoctor(program: Command, io: Io): void {
 /** tftp doctor <host|url>: the check-up, as a table (or JSON) on stdout. */
 export async function doctor(io: Io, targetArg: string, opts: DoctorFlags): Promise<void> {
   // Loaded here, not at the top: registering the command must not load the protocol core.
-  const [{ parseTarget }, { credentials, warn }, { probeServer }] = await Promise.all([
+  const [{ parseTarget }, { credentials, warn }, { probeServer }, { tlsSettings, INSECURE_WARNING }] = await Promise.all([
     import('../target.js'),
     import('../credentials.js'),
     import('../../core/probe.js'),
+    import('../session.js'),
   ]);
   const target = parseTarget(targetArg);
   const { user, password } = await credentials(io, target, opts);
-  const { tls, trial } = await tlsSettings(target, opts);
-  if (opts.insecure) warn(io, "--insecure: the server's certificate is not verified; anyone on the path can read and change this session");
+  // Without --tls, the same settings verify doctor's trial of AUTH TLS.
+  const { mode, verify: trial } = await tlsSettings(target, opts);
+  const tls: TlsOptions | undefined = mode ? { mode, ...trial } : undefined;
+  if (opts.insecure) warn(io, INSECURE_WARNING);
   const port = target.port ?? opts.port ?? (tls?.mode === 'implicit' ? 990 : 21);
 
   const trace = opts.verbose ? (dir: string, line: string) => io.stderr.write(`${dir} ${printable(line)}\n`) : undefined;
@@ -75,26 +77,6 @@ export async function doctor(io: Io, targetArg: string, opts: DoctorFlags): Prom
   }
   if (opts.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else io.stdout.write(await formatReport(report, io));
-}
-
-/** The session's TLS (URL scheme or --tls) and how to verify a trial of AUTH TLS. */
-async function tlsSettings(target: Target, opts: ConnectionOptions): Promise<{ tls: TlsOptions | undefined; trial: Omit<TlsOptions, 'mode'> }> {
-  const { UsageError, LocalError } = await import('../exit-codes.js');
-  const flag = opts.tls === true ? 'explicit' : opts.tls;
-  if (flag !== undefined && flag !== 'explicit' && flag !== 'implicit') throw new UsageError(`--tls takes "explicit" or "implicit", not ${JSON.stringify(flag)}`);
-  const trial: Omit<TlsOptions, 'mode'> = {};
-  if (opts.caFile) {
-    const { readFile } = await import('node:fs/promises');
-    try {
-      trial.ca = [await readFile(opts.caFile, 'utf8')];
-    } catch (err) {
-      throw new LocalError(`cannot read --ca-file ${opts.caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  }
-  if (opts.pinSha256) trial.pinSha256 = opts.pinSha256;
-  if (opts.insecure) trial.insecure = true;
-  const mode = target.tls ?? flag;
-  return { tls: mode ? { mode, ...trial } : undefined, trial };
 }
 
 type Row = [label: string, status: string, detail: string];
