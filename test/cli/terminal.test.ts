@@ -76,3 +76,27 @@ describe('several files in a terminal', () => {
     for (let i = 0; i < 6; i++) expect((await readFile(join(local, 'multi', `part${i}.bin`))).equals(data.subarray(0, 4 * 1024 * 1024))).toBe(true);
   }, 30_000);
 });
+
+describe('password prompt on a terminal', () => {
+  it('asks for the password of a named user without echoing it', async () => {
+    const { startFakeServer } = await import('../support/fake-server.js');
+    const fake = await startFakeServer();
+    try {
+      const command = `stty cols 72 rows 20; ${process.execPath} ${BIN} ls -u bob -P ${fake.port} 127.0.0.1`;
+      const child = execFile('script', ['-qfec', command, '/dev/null'], { cwd: local, env: { ...process.env, TERM: 'xterm' } });
+      let screen = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        screen += d.toString();
+        if (screen.includes('Password for bob@127.0.0.1: ') && !screen.includes('typed')) {
+          screen += 'typed';
+          child.stdin!.write('s3cret\r');
+        }
+      });
+      await new Promise((resolve) => child.on('close', resolve));
+      expect(fake.commands).toContain('PASS s3cret');
+      expect(screen).not.toContain('s3cret');
+    } finally {
+      await fake.close();
+    }
+  }, 30_000);
+});
