@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, existsSync, ftruncateSync, lstatSync, openSync, renameSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, ftruncateSync, lstatSync, open as openCb, rename as renameCb } from 'node:fs';
+import { promisify } from 'node:util';
 import { copyFile, rename, stat, unlink } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { FileTarget } from '../core/file-io.js';
@@ -51,6 +52,9 @@ async function sizeOf(path: string): Promise<number | undefined> {
     throw err;
   }
 }
+
+const openFd = promisify(openCb);
+const renameFile = promisify(renameCb);
 
 /** True when `path` was last modified before `when` (a remote file changed since we got it). */
 function olderThan(path: string, when: Date | undefined): boolean {
@@ -111,9 +115,10 @@ export async function openPartFile(final: string, req: ResumeRequest): Promise<P
     await rename(part, final); // already whole: resuming past the end is not an error
     return 'complete';
   }
-  // Open, close and rename are quick metadata calls: done synchronously they
-  // skip a thread-pool round trip each, which counts when a tree has thousands of files.
-  const fd = openSync(part, offset > 0 ? 'r+' : 'w');
+  // Creating and renaming a file can take a while on some file systems: done
+  // off the event loop (plain fs calls, lighter than a FileHandle); close is
+  // quick and done synchronously.
+  const fd = await openFd(part, offset > 0 ? 'r+' : 'w');
   let open = true;
   const close = () => {
     if (open) closeSync(fd);
@@ -125,7 +130,7 @@ export async function openPartFile(final: string, req: ResumeRequest): Promise<P
     async commit(size) {
       if (size !== undefined) ftruncateSync(fd, size); // drop old bytes past the new end (after --rest)
       close();
-      renameSync(part, final);
+      await renameFile(part, final);
     },
     async abandon(received, localFailure) {
       if (received > 0) {

@@ -186,7 +186,8 @@ export async function downloadOnce(
     throw new ChecksumError(`${d.localPath}: SHA-256 ${sha256} does not match the expected ${opts.sha256}`);
   }
   if (part && opts.verify) await verifyWithServer(io, client, d, part, sha256, opts);
-  if (part) await part.commit(opts.ascii ? undefined : offset + received);
+  // After --rest the .part may hold old bytes past the new end: cut them.
+  if (part) await part.commit(opts.rest !== undefined && !opts.ascii ? offset + received : undefined);
   if (part && opts.preserve) await preserveTime(client, d);
   progress.finish(true);
   events?.({ event: 'done', file: d.remotePath, bytes: received, seconds: Math.round(performance.now() - began) / 1000, ...(sha256 ? { sha256 } : {}) });
