@@ -1,4 +1,6 @@
-import { open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { parseMdtm } from '../protocol/parse.js';
+import { ndjson, throttledProgress } from './events.js';
 import { FileWriter, LocalFileError } from '../core/file-io.js';
 import { FtpError } from '../protocol/errors.js';
 import type { Io } from './io.js';
@@ -8,7 +10,7 @@ import { withRetries } from './retry.js';
 import { createProgress } from './progress.js';
 import type { GetFlags } from './commands/get.js';
 import { digestFile } from './local-file.js';
-import { ChecksumError } from './exit-codes.js';
+import { ChecksumError, exitCodeFor } from './exit-codes.js';
 
 /** One byte range of the file: [start, end), of which [start, done) is on disk. */
 interface Range {
@@ -35,20 +37,34 @@ const SAVE_MS = 1_000;
 export async function segmentedGet(io: Io, target: Target, remote: string, local: string, size: number, mdtm: string | undefined, opts: GetFlags & { segments: number }): Promise<void> {
   const part = `${local}.part`;
   const sidecar = `${part}.segments`;
-  const state = (opts.continue && (await loadState(sidecar, size, mdtm))) || plan(size, mdtm, opts.segments);
+  // With -c: the sidecar of an earlier segmented run, or else a plain .part, which is a prefix.
+  const prefix = opts.continue ? Math.min(size, (await stat(part).catch(() => undefined))?.size ?? 0) : 0;
+  const state = (opts.continue && (await loadState(sidecar, size, mdtm))) || plan(size, mdtm, opts.segments, prefix);
+  const events = opts.json ? ndjson(io) : undefined;
+  const began = performance.now();
   const handle = await open(part, state.ranges.some((r) => r.done > r.start) ? 'r+' : 'w');
   const save = () => writeFile(sidecar, JSON.stringify(state));
   await save();
-  const progress = await createProgress(io, { name: remote, verb: 'downloaded', quiet: !!opts.quiet, bar: opts.progress });
+  const progress = await createProgress(io, { name: remote, verb: 'downloaded', quiet: !!opts.quiet || !!events, bar: opts.progress });
   const already = state.ranges.reduce((sum, r) => sum + (r.done - r.start), 0);
   progress.start(size, already);
+  events?.({ event: 'start', file: remote, size, mode: 'get' });
+  const tick = events ? throttledProgress(events, remote, already) : undefined;
+  let moved = 0;
   const timer = setInterval(() => void save().catch(() => {}), SAVE_MS);
   timer.unref();
   let ok = false;
   try {
-    const results = await Promise.allSettled(state.ranges.filter((r) => r.done < r.end).map((r) => fetchRange(io, target, opts, remote, handle.fd, r, (n) => progress.add(n))));
+    const results = await Promise.allSettled(state.ranges.filter((r) => r.done < r.end).map((r) => fetchRange(io, target, opts, remote, handle.fd, r, (n) => {
+      moved += n;
+      progress.add(n);
+      tick?.(moved);
+    })));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    if (failed) {
+      events?.({ event: 'error', file: remote, code: exitCodeFor(failed.reason), message: (failed.reason as Error).message });
+      throw failed.reason;
+    }
     ok = true;
   } finally {
     clearInterval(timer);
@@ -56,8 +72,8 @@ export async function segmentedGet(io: Io, target: Target, remote: string, local
     await handle.close();
     progress.finish(ok);
   }
+  const digest = opts.sha256 || events ? await digestFile(part) : undefined;
   if (opts.sha256) {
-    const digest = await digestFile(part);
     if (digest !== opts.sha256.toLowerCase()) {
       await unlink(part).catch(() => {});
       await unlink(sidecar).catch(() => {});
@@ -66,12 +82,22 @@ export async function segmentedGet(io: Io, target: Target, remote: string, local
   }
   await rename(part, local);
   await unlink(sidecar).catch(() => {});
+  if (opts.preserve && mdtm) {
+    const when = parseMdtm(mdtm);
+    await utimes(local, when, when);
+  }
+  events?.({ event: 'done', file: remote, bytes: moved, seconds: Math.round(performance.now() - began) / 1000, ...(digest ? { sha256: digest } : {}) });
+  events?.({ event: 'summary', files: 1, ok: 1, failed: 0, skipped: 0, bytes: moved, seconds: Math.round(performance.now() - began) / 1000 });
 }
 
-function plan(size: number, mdtm: string | undefined, n: number): SegmentState {
+/** n equal ranges; `prefix` bytes at the start are already on disk. */
+function plan(size: number, mdtm: string | undefined, n: number, prefix: number): SegmentState {
   const step = Math.ceil(size / n);
   const ranges: Range[] = [];
-  for (let start = 0; start < size; start += step) ranges.push({ start, end: Math.min(size, start + step), done: start });
+  for (let start = 0; start < size; start += step) {
+    const end = Math.min(size, start + step);
+    ranges.push({ start, end, done: Math.min(end, Math.max(start, prefix)) });
+  }
   return { size, mdtm, ranges };
 }
 

@@ -60,6 +60,23 @@ describe('--segments', () => {
     expect(existsSync(dest + '.part.segments')).toBe(false);
   }, 60_000);
 
+  it('reports NDJSON events and continues a plain .part with -c', async () => {
+    server = await startFakeServer({ files: { 'big.bin': data } });
+    const dest = join(local, 'big.bin');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(dest + '.part', data.subarray(0, 20 * 1024 * 1024)); // left by a one-connection run
+    const r = await tftp(['get', '--segments', '4', '-c', '--json', '-P', String(server.port), '127.0.0.1', 'big.bin', dest]);
+    expect(r.code).toBe(0);
+    const events = r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l));
+    expect(events[0]).toMatchObject({ event: 'start', file: 'big.bin', size: data.length });
+    expect(events.find((e) => e.event === 'done')).toMatchObject({ bytes: data.length - 20 * 1024 * 1024, sha256: sha(data) });
+    expect(events.at(-1)).toMatchObject({ event: 'summary', ok: 1, failed: 0 });
+    // The first range was whole, the second began at the end of the .part.
+    const step = data.length / 4;
+    expect(server.commands.filter((c) => c.startsWith('REST ')).sort()).toEqual([`REST ${20 * 1024 * 1024}`, `REST ${2 * step}`, `REST ${3 * step}`].sort());
+    expect(sha(await readFile(dest))).toBe(sha(data));
+  }, 60_000);
+
   it('falls back to one connection when the server lacks REST STREAM', async () => {
     server = await startFakeServer({ files: { 'f.bin': data.subarray(0, 100_000) }, handlers: { FEAT: '211-Features:\r\n SIZE\r\n211 End' } });
     const r = await tftp(['get', '--segments', '4', '-P', String(server.port), '127.0.0.1', 'f.bin', join(local, 'f.bin')]);
