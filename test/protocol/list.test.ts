@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ProtocolError } from '../../src/protocol/errors.js';
+import { expectProtocolError } from '../support/expect-error.js';
 import { parseListing, parseListLine, parseMlsdLine, type ListEntry } from '../../src/protocol/list.js';
-
-/** Asserts a ProtocolError (kind 'protocol') whose message matches. */
-function expectProtocolError(run: () => unknown, message: RegExp = /./): void {
-  let error: unknown;
-  try {
-    run();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(ProtocolError);
-  expect((error as ProtocolError).kind).toBe('protocol');
-  expect((error as ProtocolError).message).toMatch(message);
-}
 
 /** Listings below were taken "now": HH:MM dates fall in 2026 unless they are more than half a year ahead. */
 const NOW = new Date('2026-11-25T14:00:00Z');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../src/protocol/errors.js';
+import { expectProtocolError } from '../support/expect-error.js';
 import {
   formatEprt,
   formatPort,
@@ -10,19 +11,6 @@ import {
   parseTransferSize,
   plainAddress,
 } from '../../src/protocol/parse.js';
-
-/** Asserts a ProtocolError (kind 'protocol') whose message matches. */
-function expectProtocolError(run: () => unknown, message: RegExp = /./): void {
-  let error: unknown;
-  try {
-    run();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(ProtocolError);
-  expect((error as ProtocolError).kind).toBe('protocol');
-  expect((error as ProtocolError).message).toMatch(message);
-}
 
 describe('parsePasv', () => {
   it.each([

@@ -9,7 +9,7 @@ import { localPathUnder, unsafeNameReason } from '../safe-path.js';
 import { runBatch, type BatchItem } from '../batch.js';
 import { createOverallProgress } from '../progress.js';
 import { ndjson, type EventSink } from '../events.js';
-import { downloadOnce, type GetFlags, type Seen } from './get.js';
+import { downloadOnce, hasGlob, type GetFlags, type Seen } from './get.js';
 
 interface PlannedFile {
   remote: string;
@@ -37,7 +37,7 @@ export async function getTree(io: Io, target: Target, arg1: string | undefined, 
   if (opts.rest !== undefined) throw new UsageError('--rest applies to one file; use -c to resume a folder');
   if (localArg === '-') throw new UsageError('a folder cannot be written to stdout');
   // Like lftp's mirror: `get -r host pub/data` makes ./data; a wildcard fills the current folder.
-  const localRoot = localArg ?? (/[*?[]/.test(remoteArg) ? '.' : (remoteArg.replace(/\/+$/, '').split('/').pop() || '.'));
+  const localRoot = localArg ?? (hasGlob(remoteArg) ? '.' : (remoteArg.replace(/\/+$/, '').split('/').pop() || '.'));
   if (opts.sha256) throw new UsageError('--sha256 checks one file; use --verify or --json (which reports each SHA-256) for many');
   const events = opts.json ? ndjson(io) : undefined;
 
@@ -88,7 +88,7 @@ function fileItem(io: Io, f: PlannedFile, opts: GetFlags, events: EventSink | un
 async function makePlan(client: FtpClient, remote: string, localRoot: string, recursive: boolean, followLinks: boolean): Promise<Plan> {
   const plan: Plan = { files: [], folders: [localPathUnder(localRoot, [])], problems: [] };
   const slash = remote.lastIndexOf('/');
-  const glob = /[*?[]/.test(remote) ? globToRegExp(remote.slice(slash + 1)) : undefined;
+  const glob = hasGlob(remote) ? globToRegExp(remote.slice(slash + 1)) : undefined;
   const start = glob ? remote.slice(0, Math.max(slash, 0)) : remote.replace(/\/+$/, '');
 
   const walk = async (dir: string, segments: string[], depth: number): Promise<void> => {
