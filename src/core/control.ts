@@ -65,12 +65,12 @@ export class ControlConnection {
     return this.closedWith !== null;
   }
 
-  /** Sends one command line, written in one piece. */
-  send(line: string): void {
-    checkCommandArgument(line, 'command');
+  /** Sends command lines in one write (more than one: pipelined, replies come in order). */
+  send(...lines: string[]): void {
+    for (const line of lines) checkCommandArgument(line, 'command');
     if (this.closedWith) throw this.closedWith;
-    this.trace?.('>', traceCommand(line));
-    this.socket.write(line + '\r\n');
+    for (const line of lines) this.trace?.('>', traceCommand(line));
+    this.socket.write(lines.map((line) => line + '\r\n').join(''));
   }
 
   /**

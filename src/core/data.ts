@@ -1,5 +1,6 @@
 import { createServer, type OnReadOpts, type Socket } from 'node:net';
-import { FtpError } from '../protocol/errors.js';
+import { FtpError, ProtocolError } from '../protocol/errors.js';
+import type { Reply } from '../protocol/reply.js';
 import { formatEprt, formatPort, parseEpsv, parsePasv, plainAddress } from '../protocol/parse.js';
 import { connectSocket } from './socket.js';
 import type { FtpClient } from './client.js';
@@ -14,6 +15,8 @@ export interface PendingData {
   cancel(): void;
   /** Whether the socket reads into the caller's buffers (see FileWriter). */
   usesOnread: boolean;
+  /** The transfer command's reply when it was sent along with EPSV (4xx/5xx reject). */
+  replied?: Promise<Reply>;
 }
 
 /**
@@ -21,7 +24,11 @@ export interface PendingData {
  * connection's peer: the address inside a 227 reply is never used, so a
  * hostile server cannot steer us to another host.
  */
-export async function openPassive(client: FtpClient, onread?: OnReadOpts): Promise<PendingData> {
+export async function openPassive(client: FtpClient, onread?: OnReadOpts, pipelinedCmd?: string): Promise<PendingData> {
+  if (pipelinedCmd !== undefined) {
+    const pending = await openPipelined(client, pipelinedCmd, onread);
+    if (pending) return pending;
+  }
   let port: number | undefined;
   if (client.features.epsv !== false) {
     const reply = await client.sendcmd('EPSV', { allowError: true });
@@ -40,6 +47,10 @@ export async function openPassive(client: FtpClient, onread?: OnReadOpts): Promi
     port = parsePasv(reply.lines.join(' ')).port;
   }
   // Connect while the transfer command goes out: one round trip less per file.
+  return passiveData(client, port, onread);
+}
+
+function passiveData(client: FtpClient, port: number, onread: OnReadOpts | undefined): PendingData {
   const socket = connectData(client.peerAddress, port, client.timeoutMs, onread);
   socket.catch(() => {}); // observed through connected()
   return {
@@ -47,6 +58,42 @@ export async function openPassive(client: FtpClient, onread?: OnReadOpts): Promi
     cancel: () => void socket.then((s) => s.destroy(), () => {}),
     usesOnread: onread !== undefined,
   };
+}
+
+/**
+ * EPSV and the transfer command in one write, for a server whose EPSV has
+ * already worked on this connection. Undefined when EPSV fails this time:
+ * the command's refusal has been read, and the caller goes step by step.
+ */
+async function openPipelined(client: FtpClient, cmd: string, onread: OnReadOpts | undefined): Promise<PendingData | undefined> {
+  client.send('EPSV', cmd);
+  const epsv = await client.readReply();
+  const answer = client.readReply();
+  answer.catch(() => {}); // observed below or through `replied`
+  if (epsv.code !== 229) {
+    const reply = await answer;
+    if (reply.code < 400) {
+      // It took the command with no data connection to use: nothing after this can be trusted.
+      const err = new ProtocolError(`server accepted "${cmd.split(' ')[0]}" after refusing EPSV (${epsv.code})`);
+      client.close(err);
+      throw err;
+    }
+    if (epsv.code < 500) throw client.replyError(epsv);
+    client.features.epsv = false;
+    return undefined;
+  }
+  let port: number;
+  try {
+    port = parseEpsv(epsv.lines.join(' '));
+  } catch (err) {
+    client.close(err as Error); // the command's reply is still owed: the session cannot go on
+    throw err;
+  }
+  const replied = answer.then((reply) => {
+    if (reply.code >= 400) throw client.replyError(reply);
+    return reply;
+  });
+  return { ...passiveData(client, port, onread), replied };
 }
 
 async function connectData(host: string, port: number, timeoutMs: number, onread?: OnReadOpts): Promise<Socket> {

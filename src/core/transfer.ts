@@ -132,47 +132,55 @@ async function settle(client: FtpClient, socket: Socket, data: Promise<void>, op
   final.then((r) => r.code >= 400 && hangUp(), hangUp);
 
   let aborted = false;
+  let interrupt: (() => void) | undefined;
   const onAbort = () => {
     aborted = true;
     socket.destroy();
+    interrupt?.();
   };
+  // The transfer owns Ctrl-C until its final reply, not just while data flows:
+  // an upload the kernel has fully buffered still waits for the server's 226.
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   client.busy = true;
-  let dataError: unknown;
   try {
-    await data;
-  } catch (err) {
-    dataError = err;
-  } finally {
-    client.busy = false;
-    opts.signal?.removeEventListener('abort', onAbort);
+    let dataError: unknown;
+    try {
+      await data;
+    } catch (err) {
+      dataError = err;
+    }
     // On success an upload has only half-closed: destroying it now, with the
     // server's last bytes (a TLS ticket) unread, would send a reset that can
     // discard data the server has not read yet. It ends once the reply is in.
     if (dataError !== undefined || aborted) socket.destroy();
-  }
-  try {
-    await finish(client, final, dataError, aborted);
+    const interrupted = new Promise<undefined>((resolve) => {
+      interrupt = () => resolve(undefined);
+      if (aborted) interrupt();
+    });
+    await finish(client, final, dataError, interrupted);
   } finally {
+    client.busy = false;
+    opts.signal?.removeEventListener('abort', onAbort);
     socket.destroy();
   }
 }
 
-async function finish(client: FtpClient, final: Promise<Reply>, dataError: unknown, aborted: boolean): Promise<void> {
-  if (aborted) {
-    await abortTransfer(client, final);
-    throw new FtpError('aborted', 'transfer interrupted');
-  }
+/** The final reply, read against `interrupted` (Ctrl-C): then ABOR. */
+async function finish(client: FtpClient, final: Promise<Reply>, dataError: unknown, interrupted: Promise<undefined>): Promise<void> {
   if (dataError instanceof LocalFileError) {
     // The server's side no longer matters; its late reply must not be misread later.
     client.close();
     throw dataError.cause;
   }
-  let reply: Reply;
+  let reply: Reply | undefined;
   try {
-    reply = await withTimeout(final, dataError ? SETTLE_MS : client.timeoutMs, client);
+    reply = await withTimeout(Promise.race([interrupted, final]), dataError ? SETTLE_MS : client.timeoutMs, client);
   } catch (err) {
     throw dataError ? asTransferError(dataError) : err;
+  }
+  if (reply === undefined) {
+    await abortTransfer(client, final);
+    throw new FtpError('aborted', 'transfer interrupted');
   }
   // Our own timeout comes first: the server's complaint (e.g. 551 after our reset) is its consequence.
   if (dataError instanceof FtpError && dataError.kind === 'timeout') throw dataError;
@@ -192,7 +200,7 @@ async function abortTransfer(client: FtpClient, final: Promise<Reply>): Promise<
   }
 }
 
-function withTimeout(reply: Promise<Reply>, ms: number, client: FtpClient): Promise<Reply> {
+function withTimeout<T>(reply: Promise<T>, ms: number, client: FtpClient): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

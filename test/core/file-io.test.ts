@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, pbkdf2, randomBytes } from 'node:crypto';
 import { createServer, connect, type Server, type Socket, type AddressInfo } from 'node:net';
 import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,14 @@ async function serve(onConnection: (s: Socket) => void): Promise<number> {
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
+async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 describe('FileWriter', () => {
   it.each([[true], [false]])('writes 48 MiB sent at full speed byte-identical (onread %s)', async (useOnread) => {
     const data = randomBytes(48 * 1024 * 1024);
@@ -43,6 +51,47 @@ describe('FileWriter', () => {
     expect(counted).toBe(data.length);
     expect(got.subarray(0, 4).toString()).toBe('KEEP');
     expect(sha(got.subarray(4))).toBe(sha(data));
+  });
+
+  // With onread the bytes flow as soon as the socket connects, while the
+  // transfer command's 150 is still on its way: run() comes later.
+  it('resumes a socket that paused before run() was called', async () => {
+    const data = randomBytes(16 * 1024 * 1024);
+    const port = await serve((s) => s.end(data));
+    dir = await mkdtemp(join(tmpdir(), 'tftp-fileio-'));
+    const handle = await open(join(dir, 'out.bin'), 'w');
+    const writer = new FileWriter({ fd: handle.fd, position: 0 }, () => {});
+    // Hold libuv's thread pool so that no file write completes: the writer must pause.
+    const pool = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+    const busy = Array.from({ length: pool }, () => new Promise((r) => pbkdf2('x', 'y', 400_000, 64, 'sha512', r)));
+    let paused = false;
+    const onread = {
+      buffer: writer.onread.buffer,
+      callback: (n: number, b: Uint8Array) => {
+        const more = writer.onread.callback(n, b) !== false;
+        if (!more) paused = true;
+        return more;
+      },
+    };
+    const socket = connect({ host: '127.0.0.1', port, onread });
+    await waitFor(() => paused);
+    await Promise.all(busy);
+    await writer.run(socket, true);
+    await handle.close();
+    expect(sha(await readFile(join(dir, 'out.bin')))).toBe(sha(data));
+  });
+
+  it('takes a short transfer that ended and closed before run() was called', async () => {
+    const data = randomBytes(3000);
+    const port = await serve((s) => s.end(data));
+    dir = await mkdtemp(join(tmpdir(), 'tftp-fileio-'));
+    const handle = await open(join(dir, 'out.bin'), 'w');
+    const writer = new FileWriter({ fd: handle.fd, position: 0 }, () => {});
+    const socket = connect({ host: '127.0.0.1', port, onread: writer.onread });
+    await new Promise((r) => socket.once('close', r));
+    await writer.run(socket, true);
+    await handle.close();
+    expect((await readFile(join(dir, 'out.bin'))).equals(data)).toBe(true);
   });
 
   it('converts CRLF split across reads and rejects when the sender resets', async () => {
@@ -89,5 +138,25 @@ describe('sendFile', () => {
     });
     await done;
     expect(sha(Buffer.concat(received))).toBe(sha(data.subarray(1000)));
+  });
+
+  // Reads are synchronous: while the kernel takes every write at once, the
+  // loop must still notice a socket destroyed under it (Ctrl-C) and stop.
+  it('rejects, and stops reading, when the socket is destroyed mid-file', async () => {
+    const data = randomBytes(64 * 1024 * 1024);
+    dir = await mkdtemp(join(tmpdir(), 'tftp-fileio-'));
+    await writeFile(join(dir, 'in.bin'), data);
+    const port = await serve((s) => s.resume());
+    const socket = connect({ host: '127.0.0.1', port });
+    await new Promise((r) => socket.once('connect', r));
+    const handle = await open(join(dir, 'in.bin'), 'r');
+    let counted = 0;
+    const sent = sendFile(socket, { fd: handle.fd, position: 0 }, (n) => {
+      counted += n;
+      if (counted === 1024 * 1024) socket.destroy();
+    });
+    await expect(sent).rejects.toThrow(/closed/);
+    await handle.close();
+    expect(counted).toBeLessThan(data.length);
   });
 });
