@@ -1,4 +1,4 @@
-import { readSync, write } from 'node:fs';
+import { readSync, write, writeSync } from 'node:fs';
 import type { Socket, OnReadOpts } from 'node:net';
 
 /**
@@ -11,6 +11,8 @@ import type { Socket, OnReadOpts } from 'node:net';
 const BUFFER_BYTES = 256 * 1024;
 /** Buffers in flight at once: enough to keep the disk and the socket busy together. */
 const IN_FLIGHT = 4;
+/** Chunks up to this size are written synchronously (see writeFully). */
+const SYNC_WRITE_MAX = 32 * 1024;
 
 /** A file to download into, from `position` on (the caller owns and closes the fd). */
 export interface FileTarget {
@@ -164,10 +166,26 @@ export class FileWriter {
   }
 }
 
+/**
+ * A small write goes straight to the page cache, quicker than a round trip
+ * through libuv's thread pool (most of what a small file's write costs);
+ * large ones stay off the event loop so the socket keeps being read meanwhile.
+ */
 function writeFully(fd: number, data: Buffer, position: number, done: (err: Error | null) => void): void {
+  if (data.length > SYNC_WRITE_MAX) return writeAsync(fd, data, position, done);
+  let err: Error | null = null;
+  try {
+    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off, position + off);
+  } catch (e) {
+    err = e as Error;
+  }
+  done(err);
+}
+
+function writeAsync(fd: number, data: Buffer, position: number, done: (err: Error | null) => void): void {
   write(fd, data, 0, data.length, position, (err, written) => {
     if (err) return done(err);
-    if (written < data.length) return writeFully(fd, data.subarray(written), position + written, done);
+    if (written < data.length) return writeAsync(fd, data.subarray(written), position + written, done);
     done(null);
   });
 }
