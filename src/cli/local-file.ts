@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, existsSync, ftruncateSync, lstatSync, open as openCb, rename as renameCb } from 'node:fs';
 import { promisify } from 'node:util';
 import { copyFile, rename, stat, unlink } from 'node:fs/promises';
@@ -175,6 +174,7 @@ function deviceTarget(path: string, req: ResumeRequest): PartFile {
 
 /** A digest of a file (SHA-256 unless told), hex. */
 export async function digestFile(path: string, algorithm = 'sha256'): Promise<string> {
+  const { createHash } = await import('node:crypto'); // only for --sha256 / --verify
   const hash = createHash(algorithm);
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
   return hash.digest('hex');

@@ -44,15 +44,3 @@ function describeFsError(err: NodeJS.ErrnoException): string {
   const what = FS_MESSAGES[err.code!] ?? err.message;
   return err.path ? `${err.path}: ${what}` : `local file: ${what}`;
 }
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
-}

@@ -1,6 +1,6 @@
 import type { Io } from './io.js';
 import type { ChalkInstance } from 'chalk';
-import { colours, formatBytes } from './output.js';
+import { formatBytes } from './text.js';
 
 /** What a command tells the user about one transfer. */
 export interface Progress {
@@ -66,8 +66,8 @@ function summaryLine(io: Io, opts: ProgressOptions): Progress {
 }
 
 async function terminalBar(io: Io, opts: ProgressOptions): Promise<Progress> {
-  // Loaded only when a bar is drawn: keeps start-up fast for scripts.
-  const { SingleBar } = await import('cli-progress');
+  // Loaded only when a bar is drawn (cli-progress, chalk): keeps start-up fast for scripts.
+  const [{ SingleBar }, { colours }] = await Promise.all([import('cli-progress'), import('./output.js')]);
   const c = colours(io);
   let bytes = 0;
   let offset = 0;
@@ -165,7 +165,7 @@ export async function createOverallProgress(io: Io, opts: ProgressOptions & { to
     const item: Progress = { start() {}, add: (n) => overall.add(n), finish() {} };
     return { item: () => item, finish: (ok) => overall.finish(ok) };
   }
-  const { MultiBar } = await import('cli-progress');
+  const [{ MultiBar }, { colours }] = await Promise.all([import('cli-progress'), import('./output.js')]);
   const c = colours(io);
   const columns = io.stderr.columns ?? 80;
   const width = Math.floor(columns / 3);

@@ -8,7 +8,7 @@ import { checkCommandArgument } from '../protocol/command.js';
 import { parseListing, type ListEntry } from '../protocol/list.js';
 import { ControlConnection, type TraceFn } from './control.js';
 import { connectSocket } from './socket.js';
-import { TlsSession, fingerprintOf, type TlsOptions } from './tls.js';
+import type { TlsSession, TlsOptions } from './tls.js';
 import { openActive, openPassive } from './data.js';
 import { retrieve, store, type TransferOptions } from './transfer.js';
 import type { FileSource, FileTarget } from './file-io.js';
@@ -103,6 +103,8 @@ export class FtpClient {
   }
 
   private async startTls(host: string, options: TlsOptions): Promise<void> {
+    // node:tls is loaded only for FTPS: plain sessions start faster without it.
+    const { TlsSession } = await import('./tls.js');
     this.tls = new TlsSession(options, host, this.timeoutMs);
     let ready!: Promise<TLSSocket>;
     this.connection().upgrade((raw) => {
@@ -112,7 +114,7 @@ export class FtpClient {
     });
     try {
       const socket = await ready;
-      this.options.trace?.('*', `TLS ${socket.getProtocol()}, certificate SHA-256 ${fingerprintOf(socket)}`);
+      this.options.trace?.('*', `TLS ${socket.getProtocol()}, certificate SHA-256 ${this.tls.fingerprint(socket)}`);
     } catch (err) {
       this.close();
       throw err;
@@ -122,7 +124,7 @@ export class FtpClient {
   /** The server certificate's SHA-256 fingerprint, once TLS is up. */
   get fingerprint(): string | undefined {
     const socket = this.control?.socket as TLSSocket | undefined;
-    return this.tls && socket?.getPeerCertificate ? fingerprintOf(socket) : undefined;
+    return this.tls && socket?.getPeerCertificate ? this.tls.fingerprint(socket) : undefined;
   }
 
   /** USER, then PASS when asked for one. */

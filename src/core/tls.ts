@@ -56,6 +56,11 @@ export class TlsSession {
     private readonly timeoutMs: number,
   ) {}
 
+  /** The peer certificate's SHA-256 fingerprint. */
+  fingerprint(socket: TLSSocket): string | undefined {
+    return fingerprintOf(socket);
+  }
+
   /** Starts TLS on `raw` and resolves once the handshake is done and the peer trusted. */
   wrap(raw: Socket, kind: 'control' | 'data'): { socket: TLSSocket; ready: Promise<TLSSocket> } {
     const opts: ConnectionOptions = {
