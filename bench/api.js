@@ -50,7 +50,7 @@ export async function benchAgainst(o) {
       exactRuns: true,
       warmup: 0,
       timeoutMs: o.timeoutMs ?? 60_000,
-      tools: ['tftp', ...(o.tools ?? []), 'node -e 0'],
+      tools: ['tftp', ...(o.tools ?? []), 'node -e 0', 'node-bare'],
       log: o.log,
     });
   } finally {

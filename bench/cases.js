@@ -7,7 +7,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runMeasured, summarize } from './measure.js';
 import { verifyFile, verifyFiles } from './data.js';
-import { PEERS, nodeBare, packageVersion, tftp, which } from './peers.js';
+import { PEERS, nodeBare, nodeBareLoop, packageVersion, tftp, which } from './peers.js';
 
 /**
  * A target is the server and the data the cases run against:
@@ -154,9 +154,10 @@ export const CASES = [
       return [
         { ...manyVariant(tftp, t, manifest, libDetect), label: 'tftp (library)' },
         manyVariant(PEERS.ftplib, t, manifest),
+        { ...manyVariant(nodeBareLoop, t, manifest), label: 'node (bare loop)' },
       ];
     },
-    note: 'time = the fetch loop inside the process (connect/login and interpreter start excluded; see "startup")',
+    note: 'time = the fetch loop inside the process (connect/login and interpreter start excluded; see "startup"); "node (bare loop)" is the same loop on node:net without the library',
   },
   {
     id: 'tree',

@@ -227,6 +227,17 @@ export const nodeBare = {
   },
 };
 
+/** The "small" loop written directly on node:net: Node's own share of the per-file cost. */
+export const nodeBareLoop = {
+  id: 'node-bare',
+  detect() {
+    return { ok: true, version: process.version, path: process.execPath };
+  },
+  many(ctx) {
+    return { cmd: process.execPath, args: [join(here, 'many-small-bare.js'), ctx.host, String(ctx.port), ctx.manifest, ctx.localDir] };
+  },
+};
+
 export const PEERS = { lftp, curl, ftplib };
 
 export function packageVersion() {

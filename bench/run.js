@@ -213,7 +213,7 @@ export async function main(argv = process.argv.slice(2)) {
           exactRuns: o.exactRuns,
           warmup: o.warmup,
           timeoutMs: o.timeoutS * 1000,
-          tools: o.peers ? ['tftp', ...o.peers, 'node -e 0'] : undefined,
+          tools: o.peers ? ['tftp', ...o.peers, 'node -e 0', 'node-bare'] : undefined,
           log,
         }),
       );

@@ -21,5 +21,7 @@ describe('npm run bench, smoke form', () => {
     expect(tftp?.status).toBe('ok');
     expect(result.status).toBe('ok');
     expect(tftp!.medianS).toBeGreaterThan(0);
+    // The small case's baseline: the same loop on bare node:net.
+    if (id === 'small') expect(result.rows.find((r) => r.tool === 'node-bare')?.status).toBe('ok');
   }, 60_000);
 });
