@@ -211,45 +211,49 @@ function readAt(fd: number, buf: Buffer, position: number): number {
  */
 export async function sendFile(socket: Socket, source: FileSource, onBytes: (n: number) => void, convert?: Converter): Promise<void> {
   const free: Buffer[] = [];
+  // Writes complete in order, so one callback serves them all: the oldest buffer in flight is free again.
+  const sending: Buffer[] = [];
   let allocated = 0;
   let waiter: (() => void) | undefined;
   let failure: Error | undefined;
+  const wake = () => {
+    const w = waiter;
+    waiter = undefined;
+    w?.();
+  };
   const fail = (err: Error) => {
     failure ??= err;
-    waiter?.();
+    wake();
+  };
+  const written = (err?: Error | null) => {
+    if (err) return fail(err);
+    free.push(sending.shift()!);
+    wake();
   };
   socket.on('error', fail);
   socket.once('close', () => fail(new Error('data connection closed by the server')));
-  const release = (buf: Buffer) => {
-    free.push(buf);
-    waiter?.();
-  };
-  const take = async (): Promise<Buffer> => {
-    for (;;) {
-      // 'close' comes a turn of the event loop after a destroy: do not read on meanwhile.
-      if (socket.destroyed) fail(new Error('data connection closed'));
-      if (failure) throw failure;
-      const buf = free.pop() ?? (allocated < IN_FLIGHT ? (allocated++, Buffer.allocUnsafe(BUFFER_BYTES)) : undefined);
-      if (buf) return buf;
-      await new Promise<void>((resolve) => (waiter = resolve));
-      waiter = undefined;
-    }
-  };
 
   let position = source.position;
   for (let turn = 1; ; turn++) {
     // While the kernel takes every write at once, this loop never waits for I/O:
     // let timers and signals (progress, Ctrl-C) have a turn every few buffers.
     if (turn % IN_FLIGHT === 0) await new Promise(setImmediate);
-    const buf = await take();
+    // 'close' comes a turn of the event loop after a destroy: do not read on meanwhile.
+    if (socket.destroyed) fail(new Error('data connection closed'));
+    if (failure) throw failure;
+    const buf = free.pop() ?? (allocated < IN_FLIGHT ? (allocated++, Buffer.allocUnsafe(BUFFER_BYTES)) : undefined);
+    if (!buf) {
+      // Every buffer is with the socket: that is the back-pressure.
+      await new Promise<void>((resolve) => (waiter = resolve));
+      continue;
+    }
     const n = readAt(source.fd, buf, position);
     if (n === 0) break;
-    if (failure) throw failure;
     position += n;
     onBytes(n);
-    // The buffer goes back to the pool once the kernel has the bytes: that is the back-pressure.
-    const data = convert ? convert.push(buf.subarray(0, n)) : buf.subarray(0, n);
-    socket.write(data, (err) => (err ? fail(err) : release(buf)));
+    const chunk = n === buf.length ? buf : buf.subarray(0, n);
+    sending.push(buf);
+    socket.write(convert ? convert.push(chunk) : chunk, written);
   }
   await new Promise<void>((resolve, reject) => {
     if (failure || socket.destroyed) return reject(failure ?? new Error('data connection closed'));
