@@ -1,7 +1,7 @@
 // Types for bench/api.js, so a TypeScript test (e.g. a vitest smoke test
 // against ftp-srv) can import it under the project's strict settings.
 
-export type BenchCaseId = 'get' | 'put' | 'active' | 'progress' | 'small' | 'tree' | 'segments' | 'startup';
+export type BenchCaseId = 'get' | 'put' | 'active' | 'progress' | 'small' | 'latency' | 'tree' | 'segments' | 'startup';
 export type BenchPeer = 'lftp' | 'curl' | 'ftplib';
 
 export interface BenchAgainstOptions {

@@ -13,7 +13,7 @@ import { MiB } from './data.js';
  * @param {string} [o.host='127.0.0.1']
  * @param {number} o.port            control port of the server
  * @param {string} o.root            local folder the server serves as "/" (test data is written here)
- * @param {'get'|'put'|'active'|'progress'|'small'|'startup'} [o.case='get']
+ * @param {'get'|'put'|'active'|'progress'|'small'|'latency'|'tree'|'segments'|'startup'} [o.case='get']
  * @param {string[]} [o.tools=['tftp']]  tools besides tftp: any of 'lftp', 'curl', 'ftplib'
  * @param {number} [o.runs=1]
  * @param {number} [o.sizeMiB=1]     size of the random file for get/put/active/progress
@@ -42,7 +42,7 @@ export async function benchAgainst(o) {
       mediumBytes: bytes,
       smallCount: o.smallCount ?? 10,
       uploadDir: o.uploadDir ?? 'upload',
-      needSmall: c.id === 'small' || c.id === 'tree',
+      needSmall: ['small', 'latency', 'tree'].includes(c.id),
       log: o.log,
     });
     return await runCase(c, target, {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { runMeasured, summarize } from './measure.js';
 import { verifyFile, verifyFiles } from './data.js';
 import { PEERS, nodeBare, nodeBareLoop, packageVersion, tftp, which } from './peers.js';
+import { startDelayProxy } from './delay-proxy.js';
 
 /**
  * A target is the server and the data the cases run against:
@@ -103,6 +104,25 @@ function manyVariant(tool, t, manifest, detect = () => tool.detect()) {
   };
 }
 
+/** The many-small-files loop: tftp's library, ftplib, and the bare node:net baseline. */
+function manyVariants(t, manifestName) {
+  const manifest = join(t.workDir, manifestName);
+  writeFileSync(manifest, `${t.small.map((f) => f.remote).join('\n')}\n`);
+  const libDetect = () => {
+    const cli = tftp.detectLib();
+    return cli.ok ? { ok: true, version: 'library (dist/index.js)', path: cli.path } : cli;
+  };
+  return [
+    { ...manyVariant(tftp, t, manifest, libDetect), label: 'tftp (library)' },
+    manyVariant(PEERS.ftplib, t, manifest),
+    { ...manyVariant(nodeBareLoop, t, manifest), label: 'node (bare loop)' },
+  ];
+}
+
+/** The latency case: one-way delay of its proxy, and how many of the small files it fetches. */
+const LATENCY_DELAY_MS = 5;
+const LATENCY_FILES = 100;
+
 const peersOf = (ids) => ids.map((id) => PEERS[id]);
 
 /** The cases, in the order they run. `variants[0]` is the baseline of the ratios. */
@@ -144,20 +164,21 @@ export const CASES = [
     title: (t) => `${t.small.length} files of ${t.small[0] ? t.small[0].size / 1024 : 0} KiB, one connection (loop time)`,
     bytes: (t) => t.small.reduce((a, f) => a + f.size, 0),
     timeField: 'loopS',
-    variants: (t) => {
-      const manifest = join(t.workDir, 'small-manifest.txt');
-      writeFileSync(manifest, `${t.small.map((f) => f.remote).join('\n')}\n`);
-      const libDetect = () => {
-        const cli = tftp.detectLib();
-        return cli.ok ? { ok: true, version: 'library (dist/index.js)', path: cli.path } : cli;
-      };
-      return [
-        { ...manyVariant(tftp, t, manifest, libDetect), label: 'tftp (library)' },
-        manyVariant(PEERS.ftplib, t, manifest),
-        { ...manyVariant(nodeBareLoop, t, manifest), label: 'node (bare loop)' },
-      ];
-    },
+    variants: (t) => manyVariants(t, 'small-manifest.txt'),
     note: 'time = the fetch loop inside the process (connect/login and interpreter start excluded; see "startup"); "node (bare loop)" is the same loop on node:net without the library',
+  },
+  {
+    id: 'latency',
+    title: (t) => `${t.small.length} files of ${t.small[0] ? t.small[0].size / 1024 : 0} KiB, one connection, ${2 * LATENCY_DELAY_MS} ms round trips on the control connection (loop time)`,
+    bytes: (t) => t.small.reduce((a, f) => a + f.size, 0),
+    timeField: 'loopS',
+    // The first LATENCY_FILES small files, through a proxy that delays the control connection.
+    async setup(t) {
+      const proxy = await startDelayProxy(t.host, t.port, LATENCY_DELAY_MS);
+      return { target: { ...t, port: proxy.port, small: t.small.slice(0, LATENCY_FILES) }, close: proxy.close };
+    },
+    variants: (t) => manyVariants(t, 'latency-manifest.txt'),
+    note: `the "small" loop over a proxy that holds each control-connection chunk ${LATENCY_DELAY_MS} ms each way (data connections go direct): what the round trips per file cost`,
   },
   {
     id: 'tree',
@@ -223,6 +244,16 @@ export const CASE_IDS = CASES.map((c) => c.id);
  *   exactRuns: ignore a case's minRuns; tools: keep only these tools (the baseline always stays)
  */
 export async function runCase(c, t, opts) {
+  // A case may set up something of its own around the server (a proxy): it runs against that.
+  const own = c.setup ? await c.setup(t) : null;
+  try {
+    return await runRounds(c, own ? own.target : t, opts);
+  } finally {
+    await own?.close();
+  }
+}
+
+async function runRounds(c, t, opts) {
   const log = opts.log || (() => {});
   const runs = Math.max(opts.runs, c.minRuns && !opts.exactRuns ? c.minRuns : 0);
   const warmup = opts.warmup ?? 0;

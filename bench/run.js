@@ -195,7 +195,7 @@ export async function main(argv = process.argv.slice(2)) {
       smallCount: o.small,
       needBig: needs('get', 'put', 'segments'),
       needMedium: needs('active', 'progress'),
-      needSmall: needs('small', 'tree'),
+      needSmall: needs('small', 'latency', 'tree'),
       log: (m) => log(`bench: ${m}`),
     });
 

@@ -14,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe('npm run bench, smoke form', () => {
-  it.each<[BenchCaseId]>([['get'], ['put'], ['active'], ['small'], ['startup']])('case %s runs and checks its result', async (id) => {
+  it.each<[BenchCaseId]>([['get'], ['put'], ['active'], ['small'], ['latency'], ['startup']])('case %s runs and checks its result', async (id) => {
     const result = await benchAgainst({ port: server.port, root: server.root, case: id, runs: 1, sizeMiB: 1, smallCount: 5 });
     const tftp = result.rows.find((r) => r.tool === 'tftp');
     expect(tftp?.reason ?? null).toBeNull();
@@ -22,6 +22,6 @@ describe('npm run bench, smoke form', () => {
     expect(result.status).toBe('ok');
     expect(tftp!.medianS).toBeGreaterThan(0);
     // The small case's baseline: the same loop on bare node:net.
-    if (id === 'small') expect(result.rows.find((r) => r.tool === 'node-bare')?.status).toBe('ok');
+    if (id === 'small' || id === 'latency') expect(result.rows.find((r) => r.tool === 'node-bare')?.status).toBe('ok');
   }, 60_000);
 });
