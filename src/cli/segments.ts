@@ -5,7 +5,8 @@ import { FileWriter, LocalFileError } from '../core/file-io.js';
 import { FtpError } from '../protocol/errors.js';
 import type { Io } from './io.js';
 import type { Target } from './target.js';
-import { openSession } from './session.js';
+import { openSession, withSession } from './session.js';
+import { verifyWithServer } from './verify.js';
 import { withRetries } from './retry.js';
 import { createProgress } from './progress.js';
 import type { GetFlags } from './commands/get.js';
@@ -79,6 +80,14 @@ export async function segmentedGet(io: Io, target: Target, remote: string, local
       await unlink(sidecar).catch(() => {});
       throw new ChecksumError(`${local}: SHA-256 ${digest} does not match the expected ${opts.sha256}`);
     }
+  }
+  if (opts.verify) {
+    const discard = async () => {
+      await unlink(part).catch(() => {});
+      await unlink(sidecar).catch(() => {});
+    };
+    const checked = { name: local, digest: (algorithm: string) => (algorithm === 'sha256' && digest ? Promise.resolve(digest) : digestFile(part, algorithm)), discard };
+    await withSession(io, target, opts, (client) => verifyWithServer(io, client, remote, checked, !!opts.quiet));
   }
   await rename(part, local);
   await unlink(sidecar).catch(() => {});

@@ -56,4 +56,28 @@ describe('--verify', () => {
     expect(r.stderr).toMatch(/offers no HASH/);
     expect((await readFile(dest)).equals(data)).toBe(true);
   });
+
+  describe('with --segments', () => {
+    const segmented = (s: FakeServer, dest: string) => tftp(['get', '--segments', '3', '--verify', '-P', String(s.port), '127.0.0.1', 'f.bin', dest]);
+    const feat = '211-Features:\r\n SIZE\r\n REST STREAM\r\n XSHA256\r\n211 End';
+
+    it('checks the assembled file against the server digest', async () => {
+      server = await startFakeServer({ files: { 'f.bin': data }, handlers: { FEAT: feat, XSHA256: `250 ${digest('sha256', data)}` } });
+      const dest = join(local, 'f.bin');
+      const r = await segmented(server, dest);
+      expect(r.code).toBe(0);
+      expect(server.verbs().filter((v) => v === 'RETR')).toHaveLength(3);
+      expect(server.commands).toContain('XSHA256 f.bin');
+      expect((await readFile(dest)).equals(data)).toBe(true);
+    });
+
+    it('refuses it when the digest differs: exit 11, no final file, no .part or sidecar', async () => {
+      server = await startFakeServer({ files: { 'f.bin': data }, handlers: { FEAT: feat, XSHA256: `250 ${digest('sha256', Buffer.from('other'))}` } });
+      const dest = join(local, 'f.bin');
+      const r = await segmented(server, dest);
+      expect(r.code).toBe(11);
+      expect(r.stderr).toMatch(/sha256 [0-9a-f]{64} differs from the server's/);
+      for (const f of [dest, `${dest}.part`, `${dest}.part.segments`]) expect(existsSync(f)).toBe(false);
+    });
+  });
 });

@@ -16,6 +16,7 @@ import { FinalError } from '../retry.js';
 import { runBatch, type BatchItem } from '../batch.js';
 import { ndjson, throttledProgress, type EventSink } from '../events.js';
 import { ChecksumError, LocalError, isFsError } from '../exit-codes.js';
+import { verifyWithServer } from '../verify.js';
 
 export interface GetFlags extends TransferFlags {
   recursive?: boolean;
@@ -185,7 +186,10 @@ export async function downloadOnce(
     progress.finish(false);
     throw new ChecksumError(`${d.localPath}: SHA-256 ${sha256} does not match the expected ${opts.sha256}`);
   }
-  if (part && opts.verify) await verifyWithServer(io, client, d, part, sha256, opts);
+  if (part && opts.verify) {
+    const digest = (algorithm: string) => (algorithm === 'sha256' && sha256 ? Promise.resolve(sha256) : part.digest(algorithm));
+    await verifyWithServer(io, client, d.remotePath, { name: d.localPath, digest, discard: () => part.discard() }, !!opts.quiet);
+  }
   // After --rest the .part may hold old bytes past the new end: cut them.
   if (part) await part.commit(opts.rest !== undefined && !opts.ascii ? offset + received : undefined);
   if (part && opts.preserve) await preserveTime(client, d);
@@ -213,21 +217,6 @@ async function trySegments(io: Io, target: Target, d: Download, opts: GetFlags):
   const { segmentedGet } = await import('../segments.js');
   await segmentedGet(io, target, d.remotePath, d.localPath, probe.size, probe.mdtm, { ...opts, segments: opts.segments! });
   return true;
-}
-
-/** --verify: the server's own digest of the file (HASH, XSHA256, …) must match ours. */
-async function verifyWithServer(io: Io, client: FtpClient, d: Download, part: PartFile, sha256: string | undefined, opts: GetFlags): Promise<void> {
-  const { remoteHash } = await import('../../core/hash.js');
-  const remote = await remoteHash(client, d.remotePath);
-  if (!remote) {
-    if (!opts.quiet) io.stderr.write(`tftp: warning: ${d.remotePath}: the server offers no HASH, XSHA256, XSHA1 or XMD5; size checked only\n`);
-    return;
-  }
-  const local = remote.algorithm === 'sha256' && sha256 ? sha256 : await part.digest(remote.algorithm);
-  if (local !== remote.hex) {
-    await part.discard();
-    throw new ChecksumError(`${d.localPath}: ${remote.algorithm} ${local} differs from the server's ${remote.hex}`);
-  }
 }
 
 /** -p: the local file takes the remote modification time, when the server gives one. */
