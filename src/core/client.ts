@@ -5,6 +5,7 @@ import { FtpError, LoginError, ProtocolError, RestRefusedError, errorForReply } 
 import { isCompletion, isPreliminary, replyText, type Reply } from '../protocol/reply.js';
 import { parseSize, parseTransferSize, parse257, plainAddress } from '../protocol/parse.js';
 import { checkCommandArgument } from '../protocol/command.js';
+import { featLines } from '../protocol/feat.js';
 import { parseListing, type ListEntry } from '../protocol/list.js';
 import { ControlConnection, type TraceFn } from './control.js';
 import { connectSocket } from './socket.js';
@@ -59,7 +60,7 @@ export class FtpClient {
   passive: boolean;
   readonly features: ServerFeatures = {};
   transferType: 'A' | 'I' | undefined;
-  private featLines: string[] | undefined;
+  private featureLines: string[] | undefined;
   /** True while a transfer owns the connection (and handles its own abort with ABOR). */
   busy = false;
   private control: ControlConnection | undefined;
@@ -194,11 +195,11 @@ export class FtpClient {
 
   /** FEAT, asked once: the server's extension lines, e.g. "MLST type*;size*;", "REST STREAM". */
   async feat(): Promise<string[]> {
-    if (!this.featLines) {
+    if (!this.featureLines) {
       const reply = await this.sendcmd('FEAT', { allowError: true });
-      this.featLines = reply.code === 211 ? reply.lines.slice(1, -1).map((l) => l.trim()).filter(Boolean) : [];
+      this.featureLines = reply.code === 211 ? featLines(reply) : [];
     }
-    return this.featLines;
+    return this.featureLines;
   }
 
   async hasFeature(name: string): Promise<boolean> {
