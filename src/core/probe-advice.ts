@@ -1,5 +1,5 @@
 // tftp doctor's advice: the flags that suit the server, from what the probe found.
-import type { ProbeOptions, ProbeReport } from './probe.js';
+import type { ProbeOptions, ProbeReport } from './probe-report.js';
 
 /** The flags that suit the server, and what else is worth knowing. */
 export function recommend(report: ProbeReport, opts: ProbeOptions): { flags: string[]; notes: string[] } {

@@ -1,6 +1,6 @@
 // tftp doctor's clock check: a LIST line and MDTM of the same file, against our clock.
 import { parseMdtm } from '../protocol/parse.js';
-import type { Capability, ClockReport } from './probe.js';
+import type { Capability, ClockReport } from './probe-report.js';
 
 export interface ListedFile {
   name: string;
