@@ -157,7 +157,8 @@ async function settle(client: FtpClient, socket: Socket, data: Promise<void>, op
       interrupt = () => resolve(undefined);
       if (aborted) interrupt();
     });
-    await finish(client, final, dataError, interrupted);
+    // After Ctrl-C the data side's failure is our own doing: ABOR is the answer, whatever it was.
+    await finish(client, final, aborted ? undefined : dataError, interrupted);
   } finally {
     client.busy = false;
     opts.signal?.removeEventListener('abort', onAbort);
