@@ -94,6 +94,22 @@ describe('FileWriter', () => {
     expect((await readFile(join(dir, 'out.bin'))).equals(data)).toBe(true);
   });
 
+  it('a write that fails at once (a small chunk, written synchronously) stops the socket and rejects', async () => {
+    const port = await serve((s) => {
+      const timer = setInterval(() => s.write(randomBytes(1000)), 2);
+      s.on('close', () => clearInterval(timer));
+      s.on('error', () => clearInterval(timer));
+    });
+    dir = await mkdtemp(join(tmpdir(), 'tftp-fileio-'));
+    await writeFile(join(dir, 'ro.bin'), '');
+    const handle = await open(join(dir, 'ro.bin'), 'r'); // read-only: every write fails with EBADF
+    const writer = new FileWriter({ fd: handle.fd, position: 0 }, () => {});
+    const socket = connect({ host: '127.0.0.1', port, onread: writer.onread });
+    await expect(writer.run(socket, true)).rejects.toMatchObject({ cause: { code: 'EBADF' } });
+    expect(socket.destroyed).toBe(true);
+    await handle.close();
+  });
+
   it('converts CRLF split across reads and rejects when the sender resets', async () => {
     const port = await serve((s) => {
       s.write('a\r');
