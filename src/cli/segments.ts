@@ -73,19 +73,17 @@ export async function segmentedGet(io: Io, target: Target, remote: string, local
     await handle.close();
     progress.finish(ok);
   }
+  // Wrong bytes are worth nothing, not even to -c: the .part and its sidecar go.
+  const discard = async () => {
+    await unlink(part).catch(() => {});
+    await unlink(sidecar).catch(() => {});
+  };
   const digest = opts.sha256 || events ? await digestFile(part) : undefined;
-  if (opts.sha256) {
-    if (digest !== opts.sha256.toLowerCase()) {
-      await unlink(part).catch(() => {});
-      await unlink(sidecar).catch(() => {});
-      throw new ChecksumError(`${local}: SHA-256 ${digest} does not match the expected ${opts.sha256}`);
-    }
+  if (opts.sha256 && digest !== opts.sha256.toLowerCase()) {
+    await discard();
+    throw new ChecksumError(`${local}: SHA-256 ${digest} does not match the expected ${opts.sha256}`);
   }
   if (opts.verify) {
-    const discard = async () => {
-      await unlink(part).catch(() => {});
-      await unlink(sidecar).catch(() => {});
-    };
     const checked = { name: local, digest: (algorithm: string) => (algorithm === 'sha256' && digest ? Promise.resolve(digest) : digestFile(part, algorithm)), discard };
     await withSession(io, target, opts, (client) => verifyWithServer(io, client, remote, checked, !!opts.quiet));
   }
