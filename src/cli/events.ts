@@ -19,6 +19,12 @@ export function ndjson(io: Io): EventSink {
   return (e) => io.stdout.write(JSON.stringify(e) + '\n');
 }
 
+/** A file left out of a multi-file transfer: a `skip` event with --json, else a line on stderr. */
+export function reportSkip(io: Io, events: EventSink | undefined, file: string, reason: string): void {
+  if (events) events({ event: 'skip', file, reason });
+  else io.stderr.write(`tftp: skipped ${JSON.stringify(file)}: ${reason}\n`);
+}
+
 /**
  * At most one progress event a second per file: `bytes` is where the file
  * stands (resume offset included), the rate counts only what moved now.

@@ -8,7 +8,7 @@ import { openSession } from '../session.js';
 import { localPathUnder, unsafeNameReason } from '../safe-path.js';
 import { runBatch, type BatchItem } from '../batch.js';
 import { createOverallProgress } from '../progress.js';
-import { ndjson, type EventSink } from '../events.js';
+import { ndjson, reportSkip, type EventSink } from '../events.js';
 import { downloadOnce, hasGlob, type GetFlags, type Seen } from './get.js';
 
 interface PlannedFile {
@@ -51,10 +51,7 @@ export async function getTree(io: Io, target: Target, arg1: string | undefined, 
     throw err;
   }
   if (opts.dryRun || plan.files.length === 0) await session.end(true);
-  for (const p of plan.problems) {
-    if (events) events({ event: 'skip', file: p.name, reason: p.reason });
-    else io.stderr.write(`tftp: skipped ${JSON.stringify(p.name)}: ${p.reason}\n`);
-  }
+  for (const p of plan.problems) reportSkip(io, events, p.name, p.reason);
   if (opts.dryRun) {
     for (const f of plan.files) io.stdout.write(opts.json ? JSON.stringify({ event: 'plan', file: f.remote, local: f.local, size: f.size ?? null }) + '\n' : `${f.remote} -> ${f.local}\n`);
     return;

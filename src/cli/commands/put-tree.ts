@@ -7,7 +7,7 @@ import { checkRemoteName, type Target } from '../target.js';
 import { withSession } from '../session.js';
 import { runBatch, type BatchItem } from '../batch.js';
 import { createOverallProgress } from '../progress.js';
-import { ndjson, type EventSink } from '../events.js';
+import { ndjson, reportSkip } from '../events.js';
 import { uploadOnce, type PutFlags } from './put.js';
 
 interface PlannedUpload {
@@ -34,14 +34,14 @@ export async function putTree(io: Io, target: Target, localRoot: string, remoteA
       const local = join(dir, entry.name);
       const remote = `${remoteDir}/${entry.name}`;
       if (/[\r\n\0]/.test(entry.name)) {
-        report(io, events, local, 'refused: a CR, LF or NUL in the name');
+        reportSkip(io, events, local, 'refused: a CR, LF or NUL in the name');
       } else if (entry.isDirectory()) {
         folders.push(remote);
         await walk(local, remote);
       } else if (entry.isFile()) {
         files.push({ local, remote, size: (await stat(local)).size });
       } else {
-        report(io, events, local, entry.isSymbolicLink() ? 'symbolic link (not followed)' : 'not a regular file');
+        reportSkip(io, events, local, entry.isSymbolicLink() ? 'symbolic link (not followed)' : 'not a regular file');
       }
     }
   };
@@ -72,11 +72,6 @@ export async function putTree(io: Io, target: Target, localRoot: string, remoteA
   } finally {
     progress.finish(ok);
   }
-}
-
-function report(io: Io, events: EventSink | undefined, name: string, reason: string): void {
-  if (events) events({ event: 'skip', file: name, reason });
-  else io.stderr.write(`tftp: skipped ${JSON.stringify(name)}: ${reason}\n`);
 }
 
 /** MKD each folder, parents first; one that already exists (CWD into it works) is fine. */
