@@ -8,7 +8,7 @@ const MAX_DELAY_S = 30;
 export class FinalError extends FtpError {}
 
 /** What may succeed later: lost connections, timeouts, 4xx, dropped data. Never 5xx, login, protocol or local errors. */
-export function isRetryable(err: unknown): boolean {
+function isRetryable(err: unknown): boolean {
   if (!(err instanceof FtpError) || err instanceof RestRefusedError || err instanceof FinalError) return false;
   return ['connect', 'temporary', 'transfer', 'timeout', 'closed'].includes(err.kind);
 }

@@ -29,7 +29,7 @@ export function where(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-export function describeNetError(err: NodeJS.ErrnoException): string {
+function describeNetError(err: NodeJS.ErrnoException): string {
   switch (err.code) {
     case 'ECONNREFUSED': return 'connection refused';
     case 'ENOTFOUND': return 'host not found';

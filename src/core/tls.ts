@@ -39,7 +39,7 @@ export function normaliseFingerprint(fp: string): string {
 }
 
 /** The certificate's SHA-256 fingerprint as AB:CD:…, the form --pin-sha256 accepts (undefined when none was shown). */
-export function fingerprintOf(socket: TLSSocket): string | undefined {
+function fingerprintOf(socket: TLSSocket): string | undefined {
   return (socket.getPeerCertificate() as PeerCertificate | undefined)?.fingerprint256;
 }
 

@@ -82,7 +82,7 @@ export async function doctor(io: Io, targetArg: string, opts: DoctorFlags): Prom
 type Row = [label: string, status: string, detail: string];
 
 /** The report as aligned text; coloured when stdout is a terminal (not with NO_COLOR or --no-color). */
-export async function formatReport(r: ProbeReport, io: Io): Promise<string> {
+async function formatReport(r: ProbeReport, io: Io): Promise<string> {
   const { colours } = await import('../output.js'); // chalk only once there is a report to show
   const c = colours(io, io.stdout);
   const width = Math.max(60, io.stdout.columns ?? 100);

@@ -124,7 +124,7 @@ function sizeOf(entry: ListEntry): number | undefined {
 }
 
 /** A shell wildcard (*, ?, [abc]) for one name, as a whole-name RegExp. */
-export function globToRegExp(glob: string): RegExp {
+function globToRegExp(glob: string): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;
