@@ -113,6 +113,12 @@ function instanceSuite(kind: ServerKind, def: InstanceDef, caps: Capabilities, r
     const text = textFile(600 * 1024);
     // Under 1 KiB even with a CR per line, so that the summary line shows exact bytes.
     const small = textFile(400, 30);
+    // Several files over one connection: from the second transfer on, EPSV goes out with RETR.
+    const treeFiles: [string, Buffer][] = [
+      ['a.bin', randomBytes(70_000)],
+      ['b.bin', randomBytes(1)],
+      ['c.bin', randomBytes(300_000)],
+    ];
     let seq = 0;
     /** A fresh local path in the client's folder. */
     const local = (name: string) => join(work, `${++seq}-${name}`);
@@ -136,6 +142,8 @@ function instanceSuite(kind: ServerKind, def: InstanceDef, caps: Capabilities, r
       writeFileSync(join(s.root, 'data.bin'), data, { mode: 0o644 });
       writeFileSync(join(s.root, 'text.txt'), text, { mode: 0o644 });
       writeFileSync(join(s.root, 'small.txt'), small, { mode: 0o644 });
+      mkdirSync(join(s.root, 'tree'), { mode: 0o755 });
+      for (const [name, body] of treeFiles) writeFileSync(join(s.root, 'tree', name), body, { mode: 0o644 });
       console.log(`interop: ${s.version}, ${s.instance} pid ${s.daemon.pid} on ${HOST}:${s.port}, passive ${s.pasvMin}-${s.pasvMax}`);
     });
     afterAll(async () => {
@@ -184,6 +192,16 @@ function instanceSuite(kind: ServerKind, def: InstanceDef, caps: Capabilities, r
         expectSameBytes(readFileSync(join(s.uploadLocal, remote)), data, 'uploaded file');
       });
     }
+
+    it('get -r -j 1: a folder over one connection, EPSV pipelined with each RETR, byte-identical', async () => {
+      const dest = local('tree');
+      const r = await run(['get', '-v', '-r', '-j', '1', '--passive', ...conn(), HOST, 'tree', dest]);
+      expect(r.code, show(r)).toBe(0);
+      for (const [name, body] of treeFiles) expectSameBytes(readFileSync(join(dest, name)), body, `tree/${name}`);
+      const sent = r.stderr.split('\n').filter((l) => /^> (EPSV|RETR)|^< 229/.test(l)).map((l) => l.split(' ').slice(0, 2).join(' '));
+      const pipelined = sent.filter((l, i) => l === '> EPSV' && sent[i + 1] === '> RETR').length;
+      expect(pipelined, sent.join('\n')).toBeGreaterThanOrEqual(treeFiles.length - 1);
+    });
 
     it('get --rest N keeps the first N local bytes and fetches the rest', async () => {
       const n = 1_000_003;
