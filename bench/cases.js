@@ -119,6 +119,10 @@ function manyVariants(t, manifestName) {
   ];
 }
 
+/** "500 files of 4 KiB", and their bytes: the small, latency and tree cases. */
+const smallSet = (t) => `${t.small.length} files of ${t.small[0] ? t.small[0].size / 1024 : 0} KiB`;
+const smallBytes = (t) => t.small.reduce((a, f) => a + f.size, 0);
+
 /** The latency case: one-way delay of its proxy, and how many of the small files it fetches. */
 const LATENCY_DELAY_MS = 5;
 const LATENCY_FILES = 100;
@@ -161,16 +165,16 @@ export const CASES = [
   },
   {
     id: 'small',
-    title: (t) => `${t.small.length} files of ${t.small[0] ? t.small[0].size / 1024 : 0} KiB, one connection (loop time)`,
-    bytes: (t) => t.small.reduce((a, f) => a + f.size, 0),
+    title: (t) => `${smallSet(t)}, one connection (loop time)`,
+    bytes: smallBytes,
     timeField: 'loopS',
     variants: (t) => manyVariants(t, 'small-manifest.txt'),
     note: 'time = the fetch loop inside the process (connect/login and interpreter start excluded; see "startup"); "node (bare loop)" is the same loop on node:net without the library',
   },
   {
     id: 'latency',
-    title: (t) => `${t.small.length} files of ${t.small[0] ? t.small[0].size / 1024 : 0} KiB, one connection, ${2 * LATENCY_DELAY_MS} ms round trips on the control connection (loop time)`,
-    bytes: (t) => t.small.reduce((a, f) => a + f.size, 0),
+    title: (t) => `${smallSet(t)}, one connection, ${2 * LATENCY_DELAY_MS} ms round trips on the control connection (loop time)`,
+    bytes: smallBytes,
     timeField: 'loopS',
     // The first LATENCY_FILES small files, through a proxy that delays the control connection.
     async setup(t) {
@@ -182,8 +186,8 @@ export const CASES = [
   },
   {
     id: 'tree',
-    title: (t) => `${t.small.length} files of ${t.small[0] ? t.small[0].size / 1024 : 0} KiB, recursive, 8 connections`,
-    bytes: (t) => t.small.reduce((a, f) => a + f.size, 0),
+    title: (t) => `${smallSet(t)}, recursive, 8 connections`,
+    bytes: smallBytes,
     variants: (t) =>
       [tftp, PEERS.lftp].map((tool) => ({
         label: tool.id,

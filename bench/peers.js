@@ -230,9 +230,7 @@ export const nodeBare = {
 /** The "small" loop written directly on node:net: Node's own share of the per-file cost. */
 export const nodeBareLoop = {
   id: 'node-bare',
-  detect() {
-    return { ok: true, version: process.version, path: process.execPath };
-  },
+  detect: () => nodeBare.detect(),
   many(ctx) {
     return { cmd: process.execPath, args: [join(here, 'many-small-bare.js'), ctx.host, String(ctx.port), ctx.manifest, ctx.localDir] };
   },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { FtpError, ProtocolError } from '../../src/protocol/errors.js';
+import { ProtocolError } from '../../src/protocol/errors.js';
+import { outcome } from '../support/expect-error.js';
 import { parseListing, parseListLine, parseMlsdLine, type ListEntry } from '../../src/protocol/list.js';
 
 // Property tests of the listing parsers: random, mutated and very long lines
@@ -13,17 +14,6 @@ const NOW = new Date('2026-11-25T14:00:00Z');
 const BUDGET_MS = 50;
 
 type Outcome = { value: ListEntry | null } | { error: ProtocolError };
-
-/** Runs `parse`, returning its value or the error it threw; fails the property on any other kind of throw. */
-function outcome(parse: () => ListEntry | null): Outcome {
-  try {
-    return { value: parse() };
-  } catch (error) {
-    expect(error).toBeInstanceOf(FtpError);
-    expect(error).toBeInstanceOf(ProtocolError);
-    return { error: error as ProtocolError };
-  }
-}
 
 /** outcome() within the time budget. A GC pause can stall one call; a slow parser stalls every time, so retry once. */
 function timed(parse: () => ListEntry | null): Outcome {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { FtpError, ProtocolError } from '../../src/protocol/errors.js';
+import { ProtocolError } from '../../src/protocol/errors.js';
+import { outcome } from '../support/expect-error.js';
 import { parse257, parseEpsv, parsePasv, parseSize, parseTransferSize } from '../../src/protocol/parse.js';
 import { ReplyReader } from '../../src/protocol/reply.js';
 
@@ -10,17 +11,6 @@ import { ReplyReader } from '../../src/protocol/reply.js';
 // nothing else.
 
 const RUNS = 10_000;
-
-/** Runs `parse`, returning its value or the error it threw; fails the property on any other kind of throw. */
-function outcome<T>(parse: () => T): { value: T } | { error: ProtocolError } {
-  try {
-    return { value: parse() };
-  } catch (error) {
-    expect(error).toBeInstanceOf(FtpError);
-    expect(error).toBeInstanceOf(ProtocolError);
-    return { error: error as ProtocolError };
-  }
-}
 
 /** The reply text as the client sees it: `code text`, read back by a ReplyReader in the given chunks. */
 function throughReader(code: number, text: string, rawCuts: number[]): string | undefined {
