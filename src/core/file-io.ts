@@ -14,6 +14,23 @@ const IN_FLIGHT = 4;
 /** Chunks up to this size are written synchronously (see writeFully). */
 const SYNC_WRITE_MAX = 32 * 1024;
 
+/**
+ * Buffers kept between transfers. Without them a batch of small files makes
+ * 256 KiB of garbage per file, and that much external memory soon forces
+ * full garbage collections: a third of the CPU of `get -r` on 4 KiB files.
+ */
+const spare: Buffer[] = [];
+const SPARE_MAX = IN_FLIGHT;
+
+function takeBuffer(): Buffer {
+  return spare.pop() ?? Buffer.allocUnsafe(BUFFER_BYTES);
+}
+
+/** Only buffers nothing else can touch any more (no socket, no pending write). */
+function giveBack(buffers: Buffer[]): void {
+  for (const b of buffers) if (spare.length < SPARE_MAX) spare.push(b);
+}
+
 /** A file to download into, from `position` on (the caller owns and closes the fd). */
 export interface FileTarget {
   fd: number;
@@ -57,9 +74,11 @@ export class FileWriter {
   private socket: Socket | undefined;
   private failure: Error | undefined;
   private idle: (() => void) | undefined;
+  /** The buffer the socket reads into next: ours again once the socket has closed. */
+  private held: Buffer | undefined;
 
   readonly onread: OnReadOpts = {
-    buffer: () => this.free.pop() ?? Buffer.allocUnsafe(BUFFER_BYTES),
+    buffer: () => (this.held = this.free.pop() ?? takeBuffer()),
     callback: (n: number, buf: Uint8Array) => this.accept(buf as Buffer, n, true),
   };
 
@@ -106,7 +125,10 @@ export class FileWriter {
   }
 
   private async finish(ended: boolean, socketError: Error | undefined): Promise<void> {
-    await this.whenIdle();
+    if (this.inFlight > 0) await this.whenIdle();
+    // The socket has closed and no write is pending: no one else holds these.
+    giveBack(this.held ? [...this.free.splice(0), this.held] : this.free.splice(0));
+    this.held = undefined;
     const tail = ended && !this.failure ? this.convert?.flush?.() : undefined;
     if (tail?.length) {
       this.writeOut(tail, undefined);
@@ -241,7 +263,7 @@ export async function sendFile(socket: Socket, source: FileSource, onBytes: (n: 
     // 'close' comes a turn of the event loop after a destroy: do not read on meanwhile.
     if (socket.destroyed) fail(new Error('data connection closed'));
     if (failure) throw failure;
-    const buf = free.pop() ?? (allocated < IN_FLIGHT ? (allocated++, Buffer.allocUnsafe(BUFFER_BYTES)) : undefined);
+    const buf = free.pop() ?? (allocated < IN_FLIGHT ? (allocated++, takeBuffer()) : undefined);
     if (!buf) {
       // Every buffer is with the socket: that is the back-pressure.
       await new Promise<void>((resolve) => (waiter = resolve));
@@ -260,4 +282,6 @@ export async function sendFile(socket: Socket, source: FileSource, onBytes: (n: 
     socket.end(() => resolve());
     socket.once('error', reject);
   });
+  // Every write has completed: the socket holds none of them any more.
+  giveBack(free);
 }
