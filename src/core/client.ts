@@ -280,7 +280,8 @@ export class FtpClient {
       const replied = pending.replied ?? this.sendcmd(cmd);
       const tls = this.tls;
       // The handshake starts as soon as TCP is up: servers answer 150 only after it.
-      const connected = pending.connected().then((raw): Socket | Promise<Socket> => (tls ? tls.wrap(raw, 'data').ready : raw)).catch(async (err: Error) => {
+      const opened = pending.connected();
+      const connected = (tls ? opened.then((raw) => tls.wrap(raw, 'data').ready) : opened).catch(async (err: Error) => {
         // The server's own word (425, 421) says more than our connect error, if it comes
         // soon; either way it may wait for this connection forever: the session cannot go on.
         const said = await Promise.race([replied.then(() => undefined, (e: Error) => e), delay(DATA_FAILURE_REPLY_MS)]);

@@ -12,6 +12,9 @@ const MAX_UNREAD_REPLIES = 64;
 interface Waiter {
   resolve(reply: Reply): void;
   reject(err: Error): void;
+  /** Waits under the connection's idle timer (the default limit). */
+  idle?: boolean;
+  /** Its own limit (any other). */
   timer?: NodeJS.Timeout | undefined;
 }
 
@@ -24,6 +27,13 @@ export class ControlConnection {
   private readonly queued: Reply[] = [];
   private readonly waiters: Waiter[] = [];
   private closedWith: Error | null = null;
+  /**
+   * One timer for every read under the default limit, re-armed when the first
+   * such read starts and at each reply while more are waiting: no timer is
+   * made per command (a batch of small files sends thousands).
+   */
+  private idleTimer: NodeJS.Timeout | undefined;
+  private idleWaiters = 0;
 
   private current!: Socket;
 
@@ -83,19 +93,37 @@ export class ControlConnection {
     if (this.closedWith) return Promise.reject(this.closedWith);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve, reject };
-      if (timeoutMs !== null && timeoutMs > 0) {
-        waiter.timer = setTimeout(() => {
-          this.close(new FtpError('timeout', `no reply from server in ${Math.round(timeoutMs / 1000)} s`));
-        }, timeoutMs);
+      if (timeoutMs === this.idleTimeoutMs && timeoutMs > 0) {
+        waiter.idle = true;
+        if (this.idleWaiters++ === 0) this.armIdleTimer();
+      } else if (timeoutMs !== null && timeoutMs > 0) {
+        waiter.timer = setTimeout(() => this.timedOut(timeoutMs), timeoutMs);
       }
       this.waiters.push(waiter);
     });
+  }
+
+  private armIdleTimer(): void {
+    if (this.idleTimer) {
+      this.idleTimer.refresh();
+      return;
+    }
+    this.idleTimer = setTimeout(() => {
+      if (this.idleWaiters > 0) this.timedOut(this.idleTimeoutMs);
+    }, this.idleTimeoutMs);
+    // Someone waiting on a reply keeps the socket, and so the process, alive.
+    this.idleTimer.unref();
+  }
+
+  private timedOut(ms: number): void {
+    this.close(new FtpError('timeout', `no reply from server in ${Math.round(ms / 1000)} s`));
   }
 
   /** The one way this connection ends: every waiter learns why. */
   close(reason: Error = new FtpError('closed', 'connection closed')): void {
     if (this.closedWith) return;
     this.closedWith = reason;
+    clearTimeout(this.idleTimer);
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
       w.reject(reason);
@@ -115,7 +143,12 @@ export class ControlConnection {
       if (this.trace) for (const l of reply.lines) this.trace('<', `${reply.code} ${l}`);
       const waiter = this.waiters.shift();
       if (waiter) {
-        clearTimeout(waiter.timer);
+        if (waiter.idle) {
+          // The server answered: the clock starts over for the next reply.
+          if (--this.idleWaiters > 0) this.armIdleTimer();
+        } else {
+          clearTimeout(waiter.timer);
+        }
         waiter.resolve(reply);
       } else if (this.queued.push(reply) > MAX_UNREAD_REPLIES) {
         this.close(new ProtocolError('server sent too many unsolicited replies'));

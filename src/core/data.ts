@@ -51,7 +51,7 @@ export async function openPassive(client: FtpClient, onread?: OnReadOpts, pipeli
 }
 
 function passiveData(client: FtpClient, port: number, onread: OnReadOpts | undefined): PendingData {
-  const socket = connectData(client.peerAddress, port, client.timeoutMs, onread);
+  const socket = connectSocket(client.peerAddress, port, client.timeoutMs, { onread, data: true });
   socket.catch(() => {}); // observed through connected()
   return {
     connected: () => socket,
@@ -94,14 +94,6 @@ async function openPipelined(client: FtpClient, cmd: string, onread: OnReadOpts 
     return reply;
   });
   return { ...passiveData(client, port, onread), replied };
-}
-
-async function connectData(host: string, port: number, timeoutMs: number, onread?: OnReadOpts): Promise<Socket> {
-  try {
-    return await connectSocket(host, port, timeoutMs, onread);
-  } catch (err) {
-    throw new FtpError('transfer', `data connection: ${(err as Error).message}`);
-  }
 }
 
 /**

@@ -1,25 +1,33 @@
 import { connect, type OnReadOpts, type Socket } from 'node:net';
 import { FtpError } from '../protocol/errors.js';
 
-/** Opens a TCP connection, failing with kind 'connect' on refusal, DNS error or timeout. */
-export function connectSocket(host: string, port: number, timeoutMs: number, onread?: OnReadOpts): Promise<Socket> {
+export interface ConnectOptions {
+  /** Read into the caller's buffers (see FileWriter). */
+  onread?: OnReadOpts | undefined;
+  /** A data connection: its failure ends a transfer (kind 'transfer'), not the session. */
+  data?: boolean;
+}
+
+/** Opens a TCP connection, failing with kind 'connect' (or 'transfer' for data) on refusal, DNS error or timeout. */
+export function connectSocket(host: string, port: number, timeoutMs: number, opts: ConnectOptions = {}): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, ...(onread ? { onread } : {}) });
+    const socket = connect({ host, port, ...(opts.onread ? { onread: opts.onread } : {}) });
+    let connected = false;
     const fail = (message: string) => {
       socket.destroy();
-      reject(new FtpError('connect', message));
+      reject(opts.data ? new FtpError('transfer', `data connection: ${message}`) : new FtpError('connect', message));
     };
     const timer = setTimeout(() => fail(`cannot connect to ${where(host, port)}: timed out after ${timeoutMs / 1000} s`), timeoutMs);
-    socket.once('error', (err: NodeJS.ErrnoException) => {
+    // Once connected, whoever uses the socket watches 'close'; a reset of a socket
+    // nobody uses any more (a refused transfer) must not become an uncaught error.
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (connected) return;
       clearTimeout(timer);
       fail(`cannot connect to ${where(host, port)}: ${describeNetError(err)}`);
     });
     socket.once('connect', () => {
+      connected = true;
       clearTimeout(timer);
-      socket.removeAllListeners('error');
-      // Whoever uses the socket watches 'close'; a reset of a socket nobody uses
-      // any more (a refused transfer) must not become an uncaught error.
-      socket.on('error', () => {});
       resolve(socket);
     });
   });

@@ -153,10 +153,13 @@ async function settle(client: FtpClient, socket: Socket, data: Promise<void>, op
     // server's last bytes (a TLS ticket) unread, would send a reset that can
     // discard data the server has not read yet. It ends once the reply is in.
     if (dataError !== undefined || aborted) socket.destroy();
-    const interrupted = new Promise<undefined>((resolve) => {
-      interrupt = () => resolve(undefined);
-      if (aborted) interrupt();
-    });
+    // Only a transfer that can be interrupted waits for it.
+    const interrupted = opts.signal
+      ? new Promise<undefined>((resolve) => {
+          interrupt = () => resolve(undefined);
+          if (aborted) interrupt();
+        })
+      : undefined;
     // After Ctrl-C the data side's failure is our own doing: ABOR is the answer, whatever it was.
     await finish(client, final, aborted ? undefined : dataError, interrupted);
   } finally {
@@ -167,7 +170,7 @@ async function settle(client: FtpClient, socket: Socket, data: Promise<void>, op
 }
 
 /** The final reply, read against `interrupted` (Ctrl-C): then ABOR. */
-async function finish(client: FtpClient, final: Promise<Reply>, dataError: unknown, interrupted: Promise<undefined>): Promise<void> {
+async function finish(client: FtpClient, final: Promise<Reply>, dataError: unknown, interrupted: Promise<undefined> | undefined): Promise<void> {
   if (dataError instanceof LocalFileError) {
     // The server's side no longer matters; its late reply must not be misread later.
     client.close();
@@ -175,7 +178,7 @@ async function finish(client: FtpClient, final: Promise<Reply>, dataError: unkno
   }
   let reply: Reply | undefined;
   try {
-    reply = await withTimeout(Promise.race([interrupted, final]), dataError ? SETTLE_MS : client.timeoutMs, client);
+    reply = await withTimeout(interrupted ? Promise.race([interrupted, final]) : final, dataError ? SETTLE_MS : client.timeoutMs, client);
   } catch (err) {
     throw dataError ? asTransferError(dataError) : err;
   }
@@ -202,15 +205,23 @@ async function abortTransfer(client: FtpClient, final: Promise<Reply>): Promise<
 }
 
 function withTimeout<T>(reply: Promise<T>, ms: number, client: FtpClient): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
       const err = new FtpError('timeout', `no reply from server in ${Math.round(ms / 1000)} s after the transfer`);
       client.close(err);
       reject(err);
     }, ms);
+    reply.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
   });
-  return Promise.race([reply, timeout]).finally(() => clearTimeout(timer));
 }
 
 const NETWORK_ERRNOS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNREFUSED']);

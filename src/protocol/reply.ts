@@ -48,18 +48,22 @@ export class ReplyReader {
 
   push(chunk: Buffer): Reply[] {
     const replies: Reply[] = [];
+    // One search per chunk, not one per line: a NUL is rare, and fatal.
+    const nul = chunk.indexOf(0);
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(LF, start);
       if (nl === -1) break;
-      const piece = chunk.subarray(start, nl);
-      this.checkLineLength(piece.length);
-      const line = this.partialBytes
-        ? Buffer.concat([...this.partial, piece])
-        : piece;
-      this.partial = [];
-      this.partialBytes = 0;
-      const reply = this.acceptLine(line);
+      this.checkLineLength(nl - start);
+      let reply: Reply | null;
+      if (this.partialBytes) {
+        const line = Buffer.concat([...this.partial, chunk.subarray(start, nl)]);
+        this.partial = [];
+        this.partialBytes = 0;
+        reply = this.acceptLine(line, 0, line.length, line.indexOf(0));
+      } else {
+        reply = this.acceptLine(chunk, start, nl, nul >= start && nul < nl ? nul : -1);
+      }
       if (reply) replies.push(reply);
       start = nl + 1;
     }
@@ -84,14 +88,15 @@ export class ReplyReader {
     }
   }
 
-  private acceptLine(raw: Buffer): Reply | null {
-    const end = raw.length > 0 && raw[raw.length - 1] === 0x0d ? raw.length - 1 : raw.length;
-    if (raw.subarray(0, end).includes(0)) {
+  /** The line buf[start, lf) (its LF at `lf`); `nul` is the position of a NUL byte in it, or -1. */
+  private acceptLine(buf: Buffer, start: number, lf: number, nul: number): Reply | null {
+    const end = lf > start && buf[lf - 1] === 0x0d ? lf - 1 : lf;
+    if (nul !== -1 && nul < end) {
       throw new ProtocolError('malformed reply: NUL byte in reply');
     }
-    const line = raw.toString('utf8', 0, end);
+    const line = buf.toString('utf8', start, end);
     // Count the terminator too, so a flood of empty lines is bounded as well.
-    if (this.pending) return this.continueReply(line, raw.length + 1);
+    if (this.pending) return this.continueReply(line, lf - start + 1);
 
     const m = FIRST_LINE.exec(line) ?? (CODE_ONLY.test(line) ? [line, line, ' ', ''] : null);
     if (!m) throw new ProtocolError(`malformed reply: ${JSON.stringify(line.slice(0, 80))}`);
@@ -101,7 +106,7 @@ export class ReplyReader {
     }
     if (m[2] === ' ') return { code: Number(code), lines: [m[3]!] };
     this.pending = { code, lines: [m[3]!], bytes: 0 };
-    return this.continueReply(null, raw.length + 1);
+    return this.continueReply(null, lf - start + 1);
   }
 
   /** Adds a line to the reply in progress (null: just count the first line). */
