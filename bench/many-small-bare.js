@@ -7,6 +7,10 @@
 import { connect } from 'node:net';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
+// V8 set up as the tftp command sets it up (src/cli/runtime.ts): the same runtime, minus the library.
+import { tuneRuntime } from '../dist/cli/runtime.js';
+
+tuneRuntime();
 
 const args = process.argv.slice(2);
 if (args.length !== 4) {

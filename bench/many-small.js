@@ -4,6 +4,7 @@
 // LOCALDIR/<basename>. Prints one JSON line with the loop time (connect and
 // login excluded), like bench/ftplib_peer.py does.
 // TFTP_BENCH_LIB may point at another build of the library (default ../dist/index.js).
+// The process runs V8 as the tftp command does (dist/cli/runtime.js next to it).
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +19,9 @@ const libUrl = process.env.TFTP_BENCH_LIB
   ? pathToFileURL(resolve(process.env.TFTP_BENCH_LIB)).href
   : new URL('../dist/index.js', import.meta.url).href;
 const { FtpClient } = await import(libUrl);
+// V8 set up as the tftp command sets it up (src/cli/runtime.ts).
+const { tuneRuntime } = await import(new URL('./cli/runtime.js', libUrl).href);
+tuneRuntime();
 
 const names = readFileSync(manifest, 'utf8')
   .split('\n')

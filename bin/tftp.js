@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // The installed command: wires the real process to the CLI and sets the exit code.
 import { run } from '../dist/cli/main.js';
+import { tuneRuntime } from '../dist/cli/runtime.js';
+
+tuneRuntime();
 
 const controller = new AbortController();
 process.on('SIGINT', () => {

@@ -13,21 +13,22 @@ export class CrlfToLf {
   push(chunk: Buffer): Buffer {
     const out = Buffer.allocUnsafe(chunk.length + 1);
     let n = 0;
-    if (this.heldCR) {
-      if (chunk[0] !== LF) out[n++] = CR;
+    if (this.heldCR && chunk.length > 0) {
       this.heldCR = false;
+      if (chunk[0] !== LF) out[n++] = CR;
     }
-    for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i]!;
-      if (b === CR) {
-        if (i + 1 === chunk.length) {
-          this.heldCR = true;
-          continue;
-        }
-        if (chunk[i + 1] === LF) continue;
+    // Native searches and copies between CRs: no JavaScript loop per byte.
+    let from = 0;
+    for (let cr = chunk.indexOf(CR); cr !== -1; cr = chunk.indexOf(CR, from)) {
+      n += chunk.copy(out, n, from, cr);
+      from = cr + 1;
+      if (from === chunk.length) {
+        this.heldCR = true; // its LF may start the next chunk
+        break;
       }
-      out[n++] = b;
+      if (chunk[from] !== LF) out[n++] = CR;
     }
+    n += chunk.copy(out, n, from);
     return out.subarray(0, n);
   }
 
@@ -45,17 +46,18 @@ export class LfToCrlf {
 
   push(chunk: Buffer): Buffer {
     let lfs = 0;
-    for (let i = 0; i < chunk.length; i++) if (chunk[i] === LF) lfs++;
+    for (let lf = chunk.indexOf(LF); lf !== -1; lf = chunk.indexOf(LF, lf + 1)) lfs++;
     const out = Buffer.allocUnsafe(chunk.length + lfs);
     let n = 0;
-    let prevCR = this.lastWasCR;
-    for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i]!;
-      if (b === LF && !prevCR) out[n++] = CR;
-      out[n++] = b;
-      prevCR = b === CR;
+    let from = 0;
+    for (let lf = chunk.indexOf(LF); lf !== -1; lf = chunk.indexOf(LF, lf + 1)) {
+      const afterCR = lf > 0 ? chunk[lf - 1] === CR : this.lastWasCR;
+      n += chunk.copy(out, n, from, lf);
+      if (!afterCR) out[n++] = CR;
+      from = lf; // the LF goes out with the next run
     }
-    this.lastWasCR = prevCR;
+    n += chunk.copy(out, n, from);
+    if (chunk.length > 0) this.lastWasCR = chunk[chunk.length - 1] === CR;
     return out.subarray(0, n);
   }
 }
