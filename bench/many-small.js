@@ -35,12 +35,15 @@ await client.type('I');
 
 let total = 0;
 const t0 = process.hrtime.bigint();
-for (const name of names) {
+for (let i = 0; i < names.length; i++) {
+  const name = names[i];
   // The library's file path (what a CLI download uses): an fd and a position.
   // A sequential loop opens synchronously, as Python's open() does.
   const fd = openSync(join(localDir, basename(name)), 'w');
+  // As `tftp get -r` does: the next file's RETR goes out once this one's 226 is in.
+  const next = i + 1 < names.length ? `RETR ${names[i + 1]}` : undefined;
   try {
-    total += await client.retrieve(`RETR ${name}`, { fd, position: 0 });
+    total += await client.retrieve(`RETR ${name}`, { fd, position: 0 }, { next });
   } finally {
     closeSync(fd);
   }

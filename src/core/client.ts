@@ -1,7 +1,7 @@
 import type { OnReadOpts, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Writable, type Readable } from 'node:stream';
-import { FtpError, LoginError, ProtocolError, RestRefusedError, errorForReply } from '../protocol/errors.js';
+import { FtpError, LoginError, PermanentError, ProtocolError, RestRefusedError, TemporaryError, errorForReply } from '../protocol/errors.js';
 import { isCompletion, isPreliminary, replyText, type Reply } from '../protocol/reply.js';
 import { parseSize, parseTransferSize, parse257, plainAddress } from '../protocol/parse.js';
 import { checkCommandArgument } from '../protocol/command.js';
@@ -10,7 +10,7 @@ import { parseListing, type ListEntry } from '../protocol/list.js';
 import { ControlConnection, type TraceFn } from './control.js';
 import { connectSocket } from './socket.js';
 import type { TlsSession, TlsOptions } from './tls.js';
-import { openActive, openPassive } from './data.js';
+import { openActive, openPassive, openPipelined, type PendingData } from './data.js';
 import { retrieve, store, type TransferOptions } from './transfer.js';
 import type { FileSource, FileTarget } from './file-io.js';
 
@@ -65,6 +65,8 @@ export class FtpClient {
   busy = false;
   private control: ControlConnection | undefined;
   private tls: TlsSession | undefined;
+  /** A transfer command already sent, with EPSV, ahead of its transfercmd (see TransferOptions.next). */
+  private sentAhead: string | undefined;
 
   constructor(private readonly options: FtpClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
@@ -154,6 +156,7 @@ export class FtpClient {
 
   /** Sends a command and returns its reply; 4xx/5xx throw unless `allowError`. */
   async sendcmd(line: string, opts: { allowError?: boolean } = {}): Promise<Reply> {
+    if (this.sentAhead !== undefined) await this.cancelSentAhead();
     const control = this.connection();
     control.send(line);
     const reply = await control.read();
@@ -265,10 +268,11 @@ export class FtpClient {
     checkCommandArgument(cmd, 'command');
     // TLS data sockets read through the TLS layer, not into our buffers.
     const reads = this.tls ? undefined : onread;
-    // Once EPSV has worked, it goes out with the command itself: one round trip less per file.
-    // Not with REST: a refused REST must stop the command before it runs.
-    const pipelined = rest === undefined && this.features.epsv === true ? cmd : undefined;
-    const pending = this.passive ? await openPassive(this, reads, pipelined) : await openActive(this);
+    const ahead = this.sentAhead === cmd && rest === undefined;
+    if (ahead) this.sentAhead = undefined;
+    else if (this.sentAhead !== undefined) await this.cancelSentAhead();
+    // A refused EPSV (read with the command's refusal) leaves undefined: then step by step.
+    const pending = (ahead ? await openPipelined(this, cmd, reads, true) : undefined) ?? (await this.openData(cmd, rest, reads));
     try {
       if (rest !== undefined) {
         const reply = await this.sendcmd(`REST ${rest}`, { allowError: true });
@@ -285,6 +289,8 @@ export class FtpClient {
         // The server's own word (425, 421) says more than our connect error, if it comes
         // soon; either way it may wait for this connection forever: the session cannot go on.
         const said = await Promise.race([replied.then(() => undefined, (e: Error) => e), delay(DATA_FAILURE_REPLY_MS)]);
+        // A refused command (550, 425) waits for no connection: the session goes on.
+        if (said instanceof TemporaryError || said instanceof PermanentError) throw said;
         const reason = said instanceof FtpError ? said : err;
         this.close(reason);
         throw reason;
@@ -299,6 +305,46 @@ export class FtpClient {
     } catch (err) {
       pending.cancel();
       throw err;
+    }
+  }
+
+  private openData(cmd: string, rest: number | undefined, reads: OnReadOpts | undefined): Promise<PendingData> {
+    if (!this.passive) return openActive(this);
+    // Once EPSV has worked, it goes out with the command itself: one round trip less per file.
+    // Not with REST: a refused REST must stop the command before it runs.
+    return openPassive(this, reads, rest === undefined && this.features.epsv === true ? cmd : undefined);
+  }
+
+  /**
+   * Sends EPSV and `cmd` now, for the transfercmd(cmd) that comes next: the
+   * server starts on it while the caller is still finishing the last file.
+   * False (nothing sent) unless passive mode with a working EPSV. Any other
+   * command before that transfercmd first cancels it (see cancelSentAhead).
+   */
+  sendAhead(cmd: string): boolean {
+    checkCommandArgument(cmd, 'command');
+    if (!this.passive || this.features.epsv !== true || this.sentAhead !== undefined || !this.connected) return false;
+    this.send('EPSV', cmd);
+    this.sentAhead = cmd;
+    return true;
+  }
+
+  /**
+   * Takes back a command sent ahead that will not be used: its data connection
+   * is opened and dropped at once, and its replies are read, so that the next
+   * command gets its own reply. A server that answers oddly loses the session.
+   */
+  private async cancelSentAhead(): Promise<void> {
+    try {
+      const { socket } = await this.transfercmd(this.sentAhead!); // takes it, as the transfer it is
+      socket.destroy();
+      await this.readReply(); // 226, or 426 for the dropped connection
+    } catch (err) {
+      // Refused (e.g. 550) is fine: the command is over. Anything else leaves the session in doubt.
+      if (!(err instanceof TemporaryError || err instanceof PermanentError) || !this.connected) {
+        this.close(err as Error);
+        throw err;
+      }
     }
   }
 
@@ -318,6 +364,8 @@ export class FtpClient {
   /** Says goodbye politely; closes the connection whatever the server answers. */
   async quit(): Promise<void> {
     if (!this.control || this.control.closed) return;
+    // QUIT would wait behind a transfer sent ahead: just hang up.
+    if (this.sentAhead !== undefined) return this.close();
     try {
       await this.sendcmd('QUIT', { allowError: true });
     } catch {

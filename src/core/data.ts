@@ -62,11 +62,12 @@ function passiveData(client: FtpClient, port: number, onread: OnReadOpts | undef
 
 /**
  * EPSV and the transfer command in one write, for a server whose EPSV has
- * already worked on this connection. Undefined when EPSV fails this time:
- * the command's refusal has been read, and the caller goes step by step.
+ * already worked on this connection (`sent`: they went out earlier, see
+ * FtpClient.sendAhead). Undefined when EPSV fails this time: the command's
+ * refusal has been read, and the caller goes step by step.
  */
-async function openPipelined(client: FtpClient, cmd: string, onread: OnReadOpts | undefined): Promise<PendingData | undefined> {
-  client.send('EPSV', cmd);
+export async function openPipelined(client: FtpClient, cmd: string, onread: OnReadOpts | undefined, sent = false): Promise<PendingData | undefined> {
+  if (!sent) client.send('EPSV', cmd);
   const epsv = await client.readReply();
   const answer = client.readReply();
   answer.catch(() => {}); // observed below or through `replied`

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { FtpError } from '../protocol/errors.js';
 import { isCompletion, type Reply } from '../protocol/reply.js';
 import { CrlfToLf, LfToCrlf } from '../protocol/ascii.js';
+import { checkCommandArgument } from '../protocol/command.js';
 import type { FtpClient, TransferStart } from './client.js';
 import { FileWriter, LocalFileError, isFileTarget, sendFile, type FileSource, type FileTarget } from './file-io.js';
 
@@ -20,6 +21,13 @@ export interface TransferOptions {
   signal?: AbortSignal | undefined;
   /** Leave the destination open when the data ends (e.g. stdout). */
   keepOpen?: boolean;
+  /**
+   * The next transfer command on this connection (e.g. "RETR b"), when the
+   * caller will issue nothing before it: it goes out (with EPSV) as soon as
+   * this transfer's final reply arrives, so the server starts on it while
+   * this one is being finished. See FtpClient.sendAhead.
+   */
+  next?: string | undefined;
 }
 
 /** How long to wait for the server's side of an ABOR or a failed transfer. */
@@ -27,6 +35,7 @@ const SETTLE_MS = 3_000;
 
 export async function retrieve(client: FtpClient, cmd: string, dest: Writable | FileTarget, opts: TransferOptions): Promise<number> {
   opts.signal?.throwIfAborted();
+  if (opts.next !== undefined) checkCommandArgument(opts.next, 'next command');
   const ascii = client.transferType === 'A';
   let bytes = 0;
   const count = (n: number) => {
@@ -56,6 +65,7 @@ export async function retrieve(client: FtpClient, cmd: string, dest: Writable | 
 
 export async function store(client: FtpClient, cmd: string, source: Readable | FileSource, opts: TransferOptions): Promise<number> {
   opts.signal?.throwIfAborted();
+  if (opts.next !== undefined) checkCommandArgument(opts.next, 'next command');
   const { socket } = await client.transfercmd(cmd, opts.rest);
   socket.resume(); // read whatever the server sends (TLS tickets) so closing never resets
   opts.onStart?.(undefined);
@@ -126,6 +136,11 @@ async function settle(client: FtpClient, socket: Socket, data: Promise<void>, op
     socket.destroy(new FtpError('timeout', `transfer stalled: no data for ${seconds} s`));
   });
   const final = client.readReply(null);
+  const next = opts.next;
+  if (next !== undefined) {
+    // Before anything else hears of the reply: nothing may be sent in between.
+    final.then((r) => isCompletion(r) && client.sendAhead(next), () => {});
+  }
   // A refusal mid-transfer (426, 451, 552) or a lost control connection ends
   // the data side too, after a grace period to keep what is already in flight.
   const hangUp = () => setTimeout(() => socket.destroy(), SETTLE_MS).unref();

@@ -117,6 +117,14 @@ describe('EPSV pipelined with the transfer command', () => {
     expect((await c.sendcmd('NOOP')).code).toBe(200);
   });
 
+  it('a pipelined RETR refused (550) fails that file only: its dropped data connection does not end the session', async () => {
+    const c = await fakeWith({ files: { 'f.bin': 'abc' } });
+    await fetch(c, 'f.bin');
+    await expect(fetch(c, 'missing.bin')).rejects.toMatchObject({ kind: 'permanent', code: 550 });
+    expect(c.connected).toBe(true);
+    expect((await fetch(c, 'f.bin')).toString()).toBe('abc');
+  });
+
   it('a server that takes the command after refusing EPSV is a protocol error, and the session ends', async () => {
     let epsvs = 0;
     let retrs = 0;

@@ -1,0 +1,170 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FtpClient } from '../../src/core/client.js';
+import { startFakeServer, type FakeServer, type FakeServerOptions } from '../support/fake-server.js';
+import { startFtpSrv, type RunningFtpSrv } from '../support/ftpsrv.js';
+
+// TransferOptions.next: the next file's EPSV and RETR go out as soon as this
+// file's final reply is in, so the server starts on it while the client is
+// still finishing the last one.
+
+let local: string;
+let fake: FakeServer | undefined;
+let srv: RunningFtpSrv | undefined;
+let client: FtpClient | undefined;
+let trace: string[];
+
+beforeEach(async () => {
+  local = await mkdtemp(join(tmpdir(), 'tftp-ahead-'));
+  trace = [];
+});
+afterEach(async () => {
+  client?.close();
+  await fake?.close();
+  await srv?.close();
+  client = fake = srv = undefined;
+  await rm(local, { recursive: true, force: true });
+});
+
+async function connect(port: number, passive = true): Promise<FtpClient> {
+  client = new FtpClient({ timeoutMs: 2000, passive, trace: (dir, line) => trace.push(`${dir} ${line}`) });
+  await client.connect('127.0.0.1', port);
+  await client.login();
+  await client.type('I');
+  return client;
+}
+
+async function fakeWith(opts: FakeServerOptions): Promise<FtpClient> {
+  fake = await startFakeServer(opts);
+  return connect(fake.port);
+}
+
+/** Downloads `name` into the local folder, announcing `next`; returns the bytes on disk. */
+async function fetch(c: FtpClient, name: string, next?: string): Promise<Buffer> {
+  const path = join(local, name);
+  const fd = openSync(path, 'w');
+  try {
+    await c.retrieve(`RETR ${name}`, { fd, position: 0 }, { next });
+  } finally {
+    closeSync(fd);
+  }
+  return readFileSync(path);
+}
+
+/** The RETR lines the server has received so far. */
+const retrs = () => fake!.commands.filter((l) => l.startsWith('RETR'));
+
+describe('sending the next transfer ahead', () => {
+  it('the next RETR reaches the server before the caller asks for it, and every file arrives whole', async () => {
+    const files = { 'a.bin': randomBytes(3000), 'b.bin': randomBytes(70_000), 'c.bin': randomBytes(10) };
+    const c = await fakeWith({ files });
+    await fetch(c, 'a.bin'); // EPSV now known to work
+    expect((await fetch(c, 'a.bin', 'RETR b.bin')).equals(files['a.bin'])).toBe(true);
+    await sleep(100); // the caller dawdles: the server has the next command already
+    expect(retrs()).toEqual(['RETR a.bin', 'RETR a.bin', 'RETR b.bin']);
+    expect((await fetch(c, 'b.bin', 'RETR c.bin')).equals(files['b.bin'])).toBe(true);
+    expect((await fetch(c, 'c.bin')).equals(files['c.bin'])).toBe(true);
+    // Sent once each: taking a command sent ahead sends nothing more.
+    expect(fake!.verbs().filter((v) => v === 'EPSV' || v === 'RETR')).toEqual(['EPSV', 'RETR', 'EPSV', 'RETR', 'EPSV', 'RETR', 'EPSV', 'RETR']);
+    expect((await c.sendcmd('NOOP')).code).toBe(200);
+  });
+
+  it('ftp-srv: a loop that always names the next file gets every file whole', async () => {
+    srv = await startFtpSrv();
+    const names = Array.from({ length: 12 }, (_, i) => `f${i}.bin`);
+    const bodies = names.map((_, i) => randomBytes(500 + i * 9000));
+    names.forEach((n, i) => writeFileSync(join(srv!.root, n), bodies[i]!));
+    const c = await connect(srv.port);
+    for (let i = 0; i < names.length; i++) {
+      const next = i + 1 < names.length ? `RETR ${names[i + 1]}` : undefined;
+      expect((await fetch(c, names[i]!, next)).equals(bodies[i]!), names[i]).toBe(true);
+    }
+    expect(trace.filter((l) => l.startsWith('> RETR'))).toHaveLength(names.length);
+    expect((await c.sendcmd('NOOP')).code).toBe(200);
+  });
+
+  it('another command first: the command sent ahead is taken back, and each command gets its own reply', async () => {
+    const files = { 'a.bin': randomBytes(2000), 'b.bin': randomBytes(200_000) };
+    const c = await fakeWith({ files });
+    await fetch(c, 'a.bin');
+    await fetch(c, 'a.bin', 'RETR b.bin');
+    const noop = await c.sendcmd('NOOP');
+    expect(noop.code).toBe(200);
+    expect(await c.size('a.bin')).toBe(2000);
+    expect((await fetch(c, 'a.bin')).equals(files['a.bin'])).toBe(true);
+    expect(retrs()).toEqual(['RETR a.bin', 'RETR a.bin', 'RETR b.bin', 'RETR a.bin']);
+  });
+
+  it('another transfer first: the one sent ahead is taken back, then the asked one runs', async () => {
+    const files = { 'a.bin': randomBytes(2000), 'b.bin': randomBytes(5000), 'c.bin': randomBytes(7000) };
+    const c = await fakeWith({ files });
+    await fetch(c, 'a.bin');
+    await fetch(c, 'a.bin', 'RETR b.bin');
+    expect((await fetch(c, 'c.bin')).equals(files['c.bin'])).toBe(true);
+    expect(retrs()).toEqual(['RETR a.bin', 'RETR a.bin', 'RETR b.bin', 'RETR c.bin']);
+    expect((await c.sendcmd('NOOP')).code).toBe(200);
+  });
+
+  it('a command sent ahead that the server refuses fails its own transfer, and the session stays in step', async () => {
+    const files = { 'a.bin': randomBytes(2000) };
+    const c = await fakeWith({ files });
+    await fetch(c, 'a.bin');
+    await fetch(c, 'a.bin', 'RETR missing.bin');
+    await expect(fetch(c, 'missing.bin')).rejects.toMatchObject({ kind: 'permanent', code: 550 });
+    expect((await fetch(c, 'a.bin')).equals(files['a.bin'])).toBe(true);
+  });
+
+  it('a refused command sent ahead and never taken is read back before the next command', async () => {
+    const c = await fakeWith({ files: { 'a.bin': 'abc' } });
+    await fetch(c, 'a.bin');
+    await fetch(c, 'a.bin', 'RETR missing.bin');
+    expect((await c.sendcmd('NOOP')).code).toBe(200);
+    expect((await fetch(c, 'a.bin')).toString()).toBe('abc');
+  });
+
+  it('nothing goes ahead after a failed transfer (its final reply an error)', async () => {
+    const body = randomBytes(4000);
+    const c = await fakeWith({ files: { 'a.bin': body, 'b.bin': 'b' }, dataFaults: {} });
+    await fetch(c, 'a.bin');
+    fake!.dataFaults.RETR = { type: 'truncate', bytes: 100, reply: '451 Local error in processing' };
+    await expect(fetch(c, 'a.bin', 'RETR b.bin')).rejects.toMatchObject({ code: 451 });
+    await sleep(50);
+    expect(retrs()).toEqual(['RETR a.bin', 'RETR a.bin']);
+    delete fake!.dataFaults.RETR;
+    expect((await fetch(c, 'b.bin')).toString()).toBe('b');
+  });
+
+  it('quit with a command sent ahead hangs up at once instead of queueing QUIT behind it', async () => {
+    const c = await fakeWith({ files: { 'a.bin': 'a', 'b.bin': 'b' } });
+    await fetch(c, 'a.bin');
+    await fetch(c, 'a.bin', 'RETR b.bin');
+    await c.quit();
+    expect(c.connected).toBe(false);
+    expect(fake!.verbs()).not.toContain('QUIT');
+  });
+
+  it('only where EPSV works and only in passive mode: elsewhere the transfers go step by step', async () => {
+    fake = await startFakeServer({ files: { 'a.bin': 'a', 'b.bin': 'b' }, epsv: false });
+    const c = await connect(fake.port);
+    for (let i = 0; i < 2; i++) expect((await fetch(c, 'a.bin', 'RETR b.bin')).toString()).toBe('a');
+    await sleep(50);
+    expect(retrs()).toEqual(['RETR a.bin', 'RETR a.bin']);
+    c.close();
+    fake.epsv = true;
+    const active = await connect(fake.port, false);
+    for (let i = 0; i < 2; i++) expect((await fetch(active, 'a.bin', 'RETR b.bin')).toString()).toBe('a');
+    await sleep(50);
+    expect(retrs()).toEqual(['RETR a.bin', 'RETR a.bin', 'RETR a.bin', 'RETR a.bin']);
+  });
+
+  it('a next command with a line break is refused before anything is sent', async () => {
+    const c = await fakeWith({ files: { 'a.bin': 'a' } });
+    await expect(fetch(c, 'a.bin', 'RETR b\r\nDELE a.bin')).rejects.toThrow(/next command/);
+    expect(fake!.commands.some((l) => l.startsWith('DELE'))).toBe(false);
+  });
+});
