@@ -13,8 +13,14 @@ import type { EventSink } from './events.js';
 export interface BatchItem {
   name: string;
   size?: number | undefined;
-  /** Moves the file; `attempt` > 0 is a retry. Resolves with the bytes moved, or a reason it was skipped. */
-  run(client: FtpClient, attempt: number, progress: Progress): Promise<{ bytes: number; skipped?: string }>;
+  /**
+   * Moves the file; `attempt` > 0 is a retry. Resolves with the bytes moved, or a reason it was skipped.
+   * `next` claims the following item for this connection and says its firstCommand, which this
+   * one may send ahead once its transfer is complete (TransferOptions.next).
+   */
+  run(client: FtpClient, attempt: number, progress: Progress, next?: () => string | undefined): Promise<{ bytes: number; skipped?: string }>;
+  /** The transfer command run() sends first, when it sends nothing before it: it may go ahead of time. */
+  firstCommand?: string | undefined;
 }
 
 /** Some files of a multi-file transfer failed while others succeeded: exit 10. */
@@ -57,9 +63,13 @@ export async function runBatch(io: Io, target: Parameters<typeof openSession>[1]
   const worker = async () => {
     let session: Session | undefined = handOver;
     handOver = undefined;
+    const take = () => (fatal === undefined && next < items.length ? items[next++] : undefined);
+    // An item claimed early, when the one before sent its command ahead.
+    let claimed: BatchItem | undefined;
+    const claimNext = () => (claimed ??= take())?.firstCommand;
     try {
-      while (next < items.length && fatal === undefined) {
-        const item = items[next++]!;
+      for (let item = take(); item && fatal === undefined; item = claimed ?? take()) {
+        claimed = undefined;
         const progress = await batch.progressFor(item);
         try {
           const result = await withRetries(
@@ -71,7 +81,7 @@ export async function runBatch(io: Io, target: Parameters<typeof openSession>[1]
                 session = undefined;
                 session = await openSession(io, target, opts);
               }
-              return item.run(session.client, attempt, progress);
+              return item.run(session.client, attempt, progress, claimNext);
             },
           );
           bytes += result.bytes;

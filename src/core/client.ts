@@ -324,6 +324,7 @@ export class FtpClient {
   sendAhead(cmd: string): boolean {
     checkCommandArgument(cmd, 'command');
     if (!this.passive || this.features.epsv !== true || this.sentAhead !== undefined || !this.connected) return false;
+    this.options.trace?.('*', 'the next transfer goes ahead:');
     this.send('EPSV', cmd);
     this.sentAhead = cmd;
     return true;

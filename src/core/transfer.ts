@@ -25,9 +25,10 @@ export interface TransferOptions {
    * The next transfer command on this connection (e.g. "RETR b"), when the
    * caller will issue nothing before it: it goes out (with EPSV) as soon as
    * this transfer's final reply arrives, so the server starts on it while
-   * this one is being finished. See FtpClient.sendAhead.
+   * this one is being finished. A function is asked at that moment (and may
+   * say undefined). See FtpClient.sendAhead.
    */
-  next?: string | undefined;
+  next?: string | (() => string | undefined) | undefined;
 }
 
 /** How long to wait for the server's side of an ABOR or a failed transfer. */
@@ -35,7 +36,7 @@ const SETTLE_MS = 3_000;
 
 export async function retrieve(client: FtpClient, cmd: string, dest: Writable | FileTarget, opts: TransferOptions): Promise<number> {
   opts.signal?.throwIfAborted();
-  if (opts.next !== undefined) checkCommandArgument(opts.next, 'next command');
+  if (typeof opts.next === 'string') checkCommandArgument(opts.next, 'next command');
   const ascii = client.transferType === 'A';
   let bytes = 0;
   const count = (n: number) => {
@@ -65,7 +66,7 @@ export async function retrieve(client: FtpClient, cmd: string, dest: Writable | 
 
 export async function store(client: FtpClient, cmd: string, source: Readable | FileSource, opts: TransferOptions): Promise<number> {
   opts.signal?.throwIfAborted();
-  if (opts.next !== undefined) checkCommandArgument(opts.next, 'next command');
+  if (typeof opts.next === 'string') checkCommandArgument(opts.next, 'next command');
   const { socket } = await client.transfercmd(cmd, opts.rest);
   socket.resume(); // read whatever the server sends (TLS tickets) so closing never resets
   opts.onStart?.(undefined);
@@ -137,10 +138,8 @@ async function settle(client: FtpClient, socket: Socket, data: Promise<void>, op
   });
   const final = client.readReply(null);
   const next = opts.next;
-  if (next !== undefined) {
-    // Before anything else hears of the reply: nothing may be sent in between.
-    final.then((r) => isCompletion(r) && client.sendAhead(next), () => {});
-  }
+  // Before anything else hears of the reply: nothing may be sent in between.
+  if (next !== undefined) final.then((r) => isCompletion(r) && sendNext(client, next), () => {});
   // A refusal mid-transfer (426, 451, 552) or a lost control connection ends
   // the data side too, after a grace period to keep what is already in flight.
   const hangUp = () => setTimeout(() => socket.destroy(), SETTLE_MS).unref();
@@ -181,6 +180,15 @@ async function settle(client: FtpClient, socket: Socket, data: Promise<void>, op
     client.busy = false;
     opts.signal?.removeEventListener('abort', onAbort);
     socket.destroy();
+  }
+}
+
+function sendNext(client: FtpClient, next: NonNullable<TransferOptions['next']>): void {
+  try {
+    const cmd = typeof next === 'function' ? next() : next;
+    if (cmd !== undefined) client.sendAhead(cmd);
+  } catch {
+    // Not sent (e.g. a line break in it): the next transfer goes the usual way, and fails there.
   }
 }
 

@@ -48,6 +48,29 @@ describe('get -r', () => {
     for (const name of names) expect(sha(await readFile(join(local, name)))).toBe(sha(await readFile(join(server.root, 'many', name))));
   });
 
+  it('-j 1: each next RETR goes ahead as soon as the last file is complete, and every file arrives whole', async () => {
+    const r = await tftp(['get', '-v', '-j', '1', ...at(), 'many/f0[0-3]?.bin', local]);
+    expect(r.code).toBe(0);
+    const names = await readdir(local);
+    expect(names).toHaveLength(40);
+    for (const name of names) expect(sha(await readFile(join(local, name)))).toBe(sha(await readFile(join(server.root, 'many', name))));
+    const lines = r.stderr.split('\n');
+    const ahead = lines.flatMap((l, i) => (l === '* the next transfer goes ahead:' ? [lines[i + 2]] : []));
+    // The first file goes the usual way; every other one was sent ahead, each once.
+    expect(ahead).toHaveLength(39);
+    expect(new Set(ahead).size).toBe(39);
+    expect(lines.filter((l) => l.startsWith('> RETR '))).toHaveLength(40);
+  });
+
+  it('nothing goes ahead with -p or --retries: they have commands of their own around each file', async () => {
+    for (const flag of ['-p', '--retries=1']) {
+      const r = await tftp(['get', '-v', '-r', '-j', '1', flag, ...at(), 'many/f01?.bin', join(local, flag)]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toContain('goes ahead');
+      expect(await readdir(join(local, flag))).toHaveLength(10);
+    }
+  });
+
   it('takes a wildcard and reports NDJSON events with --json', async () => {
     const r = await tftp(['get', '--json', ...at(), 'many/f00?.bin', local]);
     expect(r.code).toBe(0);

@@ -116,6 +116,8 @@ export async function downloadOnce(
   seen: Seen,
   progress: Progress,
   events: EventSink | undefined,
+  /** Says the next file's RETR, to send once this one is complete (see TransferOptions.next). */
+  next?: () => string | undefined,
 ): Promise<{ bytes: number; skipped?: string }> {
   await client.type('I'); // SIZE in ASCII mode is refused or wrong on some servers
   // A listed size saves a SIZE round trip per file in a tree.
@@ -173,6 +175,7 @@ export async function downloadOnce(
       },
       signal: io.signal,
       keepOpen: d.toStdout,
+      next,
     });
   } catch (err) {
     progress.finish(false);

@@ -193,7 +193,7 @@ function instanceSuite(kind: ServerKind, def: InstanceDef, caps: Capabilities, r
       });
     }
 
-    it('get -r -j 1: a folder over one connection, EPSV pipelined with each RETR, byte-identical', async () => {
+    it('get -r -j 1: a folder over one connection, EPSV pipelined with each RETR, each next RETR sent ahead, byte-identical', async () => {
       const dest = local('tree');
       const r = await run(['get', '-v', '-r', '-j', '1', '--passive', ...conn(), HOST, 'tree', dest]);
       expect(r.code, show(r)).toBe(0);
@@ -201,6 +201,8 @@ function instanceSuite(kind: ServerKind, def: InstanceDef, caps: Capabilities, r
       const sent = r.stderr.split('\n').filter((l) => /^> (EPSV|RETR)|^< 229/.test(l)).map((l) => l.split(' ').slice(0, 2).join(' '));
       const pipelined = sent.filter((l, i) => l === '> EPSV' && sent[i + 1] === '> RETR').length;
       expect(pipelined, sent.join('\n')).toBeGreaterThanOrEqual(treeFiles.length - 1);
+      // From the second file on, the RETR left as soon as the previous 226 was in.
+      expect(r.stderr.split('\n').filter((l) => l === '* the next transfer goes ahead:'), show(r)).toHaveLength(treeFiles.length - 1);
     });
 
     it('get --rest N keeps the first N local bytes and fetches the rest', async () => {
