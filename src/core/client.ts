@@ -39,6 +39,9 @@ export interface Listing {
 
 const MAX_LISTING_BYTES = 64 * 1024 * 1024;
 
+/** Transfer commands that can be sent ahead: taking one back changes nothing on the server. */
+const SENDABLE_AHEAD = new Set(['RETR', 'LIST', 'NLST', 'MLSD']);
+
 /** How long a failed data connection waits for the server's reply to the command. */
 const DATA_FAILURE_REPLY_MS = 1_000;
 const delay = (ms: number) => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref());
@@ -315,15 +318,22 @@ export class FtpClient {
     return openPassive(this, reads, rest === undefined && this.features.epsv === true ? cmd : undefined);
   }
 
+  /** Whether sendAhead would send now: passive mode, EPSV known to work, nothing sent ahead yet. */
+  get canSendAhead(): boolean {
+    return this.passive && this.features.epsv === true && this.sentAhead === undefined && this.connected;
+  }
+
   /**
    * Sends EPSV and `cmd` now, for the transfercmd(cmd) that comes next: the
    * server starts on it while the caller is still finishing the last file.
-   * False (nothing sent) unless passive mode with a working EPSV. Any other
-   * command before that transfercmd first cancels it (see cancelSentAhead).
+   * Any other command before that transfercmd first takes it back (see
+   * cancelSentAhead), so only commands that can be taken back harmlessly go:
+   * downloads and listings, never an upload (a cancelled STOR leaves an empty
+   * file). False, with nothing sent, for those and unless canSendAhead.
    */
   sendAhead(cmd: string): boolean {
     checkCommandArgument(cmd, 'command');
-    if (!this.passive || this.features.epsv !== true || this.sentAhead !== undefined || !this.connected) return false;
+    if (!SENDABLE_AHEAD.has(cmd.split(' ', 1)[0]!.toUpperCase()) || !this.canSendAhead) return false;
     this.options.trace?.('*', 'the next transfer goes ahead:');
     this.send('EPSV', cmd);
     this.sentAhead = cmd;
@@ -377,6 +387,7 @@ export class FtpClient {
   }
 
   close(reason?: Error): void {
+    this.sentAhead = undefined; // gone with the connection
     this.control?.close(reason);
   }
 

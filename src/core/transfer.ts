@@ -26,7 +26,7 @@ export interface TransferOptions {
    * caller will issue nothing before it: it goes out (with EPSV) as soon as
    * this transfer's final reply arrives, so the server starts on it while
    * this one is being finished. A function is asked at that moment (and may
-   * say undefined). See FtpClient.sendAhead.
+   * say undefined). Downloads and listings only. See FtpClient.sendAhead.
    */
   next?: string | (() => string | undefined) | undefined;
 }
@@ -137,15 +137,20 @@ async function settle(client: FtpClient, socket: Socket, data: Promise<void>, op
     socket.destroy(new FtpError('timeout', `transfer stalled: no data for ${seconds} s`));
   });
   const final = client.readReply(null);
+  let aborted = false;
+  /** The final reply once it is in: after it there is nothing left to ABOR. */
+  let finalReply: Reply | undefined;
   const next = opts.next;
   // Before anything else hears of the reply: nothing may be sent in between.
-  if (next !== undefined) final.then((r) => isCompletion(r) && sendNext(client, next), () => {});
+  final.then((r) => {
+    finalReply = r;
+    if (next !== undefined && isCompletion(r) && !aborted) sendNext(client, next);
+  }, () => {});
   // A refusal mid-transfer (426, 451, 552) or a lost control connection ends
   // the data side too, after a grace period to keep what is already in flight.
   const hangUp = () => setTimeout(() => socket.destroy(), SETTLE_MS).unref();
   final.then((r) => r.code >= 400 && hangUp(), hangUp);
 
-  let aborted = false;
   let interrupt: (() => void) | undefined;
   const onAbort = () => {
     aborted = true;
@@ -155,6 +160,8 @@ async function settle(client: FtpClient, socket: Socket, data: Promise<void>, op
   // The transfer owns Ctrl-C until its final reply, not just while data flows:
   // an upload the kernel has fully buffered still waits for the server's 226.
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  // Aborted while the transfer was starting (the 150 and the abort in one turn): the listener came too late.
+  if (opts.signal?.aborted) onAbort();
   client.busy = true;
   try {
     let dataError: unknown;
@@ -175,7 +182,7 @@ async function settle(client: FtpClient, socket: Socket, data: Promise<void>, op
         })
       : undefined;
     // After Ctrl-C the data side's failure is our own doing: ABOR is the answer, whatever it was.
-    await finish(client, final, aborted ? undefined : dataError, interrupted);
+    await finish(client, final, aborted ? undefined : dataError, interrupted, () => finalReply !== undefined);
   } finally {
     client.busy = false;
     opts.signal?.removeEventListener('abort', onAbort);
@@ -184,6 +191,8 @@ async function settle(client: FtpClient, socket: Socket, data: Promise<void>, op
 }
 
 function sendNext(client: FtpClient, next: NonNullable<TransferOptions['next']>): void {
+  // Asked only when it can go: a function may claim work (the CLI's next file).
+  if (!client.canSendAhead) return;
   try {
     const cmd = typeof next === 'function' ? next() : next;
     if (cmd !== undefined) client.sendAhead(cmd);
@@ -193,7 +202,13 @@ function sendNext(client: FtpClient, next: NonNullable<TransferOptions['next']>)
 }
 
 /** The final reply, read against `interrupted` (Ctrl-C): then ABOR. */
-async function finish(client: FtpClient, final: Promise<Reply>, dataError: unknown, interrupted: Promise<undefined> | undefined): Promise<void> {
+async function finish(
+  client: FtpClient,
+  final: Promise<Reply>,
+  dataError: unknown,
+  interrupted: Promise<undefined> | undefined,
+  replied: () => boolean,
+): Promise<void> {
   if (dataError instanceof LocalFileError) {
     // The server's side no longer matters; its late reply must not be misread later.
     client.close();
@@ -206,7 +221,9 @@ async function finish(client: FtpClient, final: Promise<Reply>, dataError: unkno
     throw dataError ? asTransferError(dataError) : err;
   }
   if (reply === undefined) {
-    await abortTransfer(client, final);
+    // A transfer whose final reply is already in is over on the server: an ABOR
+    // now would only leave its own reply unread.
+    if (!replied()) await abortTransfer(client, final);
     throw new FtpError('aborted', 'transfer interrupted');
   }
   // Our own timeout comes first: the server's complaint (e.g. 551 after our reset) is its consequence.

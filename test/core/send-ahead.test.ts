@@ -4,6 +4,7 @@ import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FtpClient } from '../../src/core/client.js';
 import { startFakeServer, type FakeServer, type FakeServerOptions } from '../support/fake-server.js';
@@ -160,6 +161,74 @@ describe('sending the next transfer ahead', () => {
     for (let i = 0; i < 2; i++) expect((await fetch(active, 'a.bin', 'RETR b.bin')).toString()).toBe('a');
     await sleep(50);
     expect(retrs()).toEqual(['RETR a.bin', 'RETR a.bin', 'RETR a.bin', 'RETR a.bin']);
+  });
+
+  it('an upload is never sent ahead: taking it back would leave an empty file', async () => {
+    const c = await fakeWith({});
+    await c.store('STOR a.bin', Readable.from([Buffer.from('first')]));
+    await c.store('STOR a.bin', Readable.from([Buffer.from('second')]), { next: 'STOR keep.bin' });
+    expect(c.sendAhead('STOR keep.bin')).toBe(false);
+    expect((await c.sendcmd('NOOP')).code).toBe(200);
+    expect(fake!.commands.filter((l) => l.startsWith('STOR'))).toEqual(['STOR a.bin', 'STOR a.bin']);
+  });
+
+  /** A client whose trace can act on a reply line as it arrives. */
+  async function clientWithTrace(onLine: (line: string) => void): Promise<FtpClient> {
+    client = new FtpClient({ timeoutMs: 2000, trace: (dir, line) => dir === '<' && onLine(line) });
+    await client.connect('127.0.0.1', fake!.port);
+    await client.login();
+    await client.type('I');
+    return client;
+  }
+
+  it('Ctrl-C after the 226, with the next RETR already sent: no ABOR (nothing to abort), and the session stays in step', async () => {
+    const body = randomBytes(400_000);
+    fake = await startFakeServer({ files: { 'a.bin': body, 'b.bin': 'b' } });
+    const ac = new AbortController();
+    let armed = false;
+    // early226: the 226 comes half-way, the rest of the data 20 ms later.
+    const c = await clientWithTrace((line) => armed && line.startsWith('226') && setTimeout(() => ac.abort(), 5));
+    await fetch(c, 'a.bin');
+    fake.dataFaults.RETR = { type: 'early226' };
+    armed = true;
+    const path = join(local, 'a.bin');
+    const fd = openSync(path, 'w');
+    await expect(c.retrieve('RETR a.bin', { fd, position: 0 }, { next: 'RETR b.bin', signal: ac.signal })).rejects.toMatchObject({ kind: 'aborted' });
+    closeSync(fd);
+    delete fake.dataFaults.RETR;
+    expect(retrs()).toEqual(['RETR a.bin', 'RETR a.bin', 'RETR b.bin']); // it had gone ahead
+    expect((await c.sendcmd('NOOP')).code).toBe(200);
+    expect((await fetch(c, 'b.bin')).toString()).toBe('b');
+    expect(fake.verbs()).not.toContain('ABOR');
+  });
+
+  it('Ctrl-C as the 226 arrives: the next RETR does not go ahead, and the session stays in step', async () => {
+    fake = await startFakeServer({ files: { 'a.bin': randomBytes(400_000), 'b.bin': 'b' } });
+    const ac = new AbortController();
+    let armed = false;
+    const c = await clientWithTrace((line) => armed && line.startsWith('226') && ac.abort());
+    await fetch(c, 'a.bin');
+    fake.dataFaults.RETR = { type: 'early226' };
+    armed = true;
+    const fd = openSync(join(local, 'a.bin'), 'w');
+    await expect(c.retrieve('RETR a.bin', { fd, position: 0 }, { next: 'RETR b.bin', signal: ac.signal })).rejects.toMatchObject({ kind: 'aborted' });
+    closeSync(fd);
+    delete fake.dataFaults.RETR;
+    expect((await c.sendcmd('NOOP')).code).toBe(200);
+    expect(retrs()).toEqual(['RETR a.bin', 'RETR a.bin']);
+    expect((await fetch(c, 'b.bin')).toString()).toBe('b');
+  });
+
+  it('a command sent ahead is forgotten with its connection: the same client connects and logs in again', async () => {
+    const c = await fakeWith({ files: { 'a.bin': 'a', 'b.bin': 'b' } });
+    await fetch(c, 'a.bin');
+    await fetch(c, 'a.bin', 'RETR b.bin');
+    c.close();
+    await c.connect('127.0.0.1', fake!.port);
+    const began = performance.now();
+    await c.login();
+    expect(performance.now() - began).toBeLessThan(1000);
+    expect((await fetch(c, 'a.bin')).toString()).toBe('a');
   });
 
   it('a next command with a line break is refused before anything is sent', async () => {
