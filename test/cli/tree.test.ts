@@ -62,8 +62,8 @@ describe('get -r', () => {
     expect(lines.filter((l) => l.startsWith('> RETR '))).toHaveLength(40);
   });
 
-  it('nothing goes ahead with -p or --retries: they have commands of their own around each file', async () => {
-    for (const flag of ['-p', '--retries=1']) {
+  it('nothing goes ahead with -p, --retries, -c or --ascii: they have commands of their own around each file', async () => {
+    for (const flag of ['-p', '--retries=1', '-c', '--ascii']) {
       const r = await tftp(['get', '-v', '-r', '-j', '1', flag, ...at(), 'many/f01?.bin', join(local, flag)]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).not.toContain('goes ahead');
