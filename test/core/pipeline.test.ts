@@ -1,74 +1,34 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FtpClient } from '../../src/core/client.js';
-import { startFakeServer, type FakeServer, type FakeServerOptions } from '../support/fake-server.js';
-import { startFtpSrv, type RunningFtpSrv } from '../support/ftpsrv.js';
+import type { FtpClient } from '../../src/core/client.js';
+import { startFtpSrv } from '../support/ftpsrv.js';
+import { useSessions } from '../support/sessions.js';
 
 // Once EPSV has worked on a connection, the next EPSV goes out in the same
 // write as the transfer command: one round trip less per file.
 
-let local: string;
-let fake: FakeServer | undefined;
-let srv: RunningFtpSrv | undefined;
-let client: FtpClient | undefined;
-let trace: string[];
-
-beforeEach(async () => {
-  local = await mkdtemp(join(tmpdir(), 'tftp-pipeline-'));
-  trace = [];
-});
-afterEach(async () => {
-  client?.close();
-  await fake?.close();
-  await srv?.close();
-  client = fake = srv = undefined;
-  await rm(local, { recursive: true, force: true });
-});
-
-async function connect(port: number): Promise<FtpClient> {
-  client = new FtpClient({ timeoutMs: 2000, trace: (dir, line) => trace.push(`${dir} ${line}`) });
-  await client.connect('127.0.0.1', port);
-  await client.login();
-  await client.type('I');
-  return client;
-}
-
-async function fetch(c: FtpClient, name: string, rest?: number): Promise<Buffer> {
-  const path = join(local, name);
-  const fd = openSync(path, rest ? 'r+' : 'w');
-  try {
-    await c.retrieve(`RETR ${name}`, { fd, position: rest ?? 0 }, { rest });
-  } finally {
-    closeSync(fd);
-  }
-  return readFileSync(path);
-}
+const s = useSessions('tftp-pipeline-');
+const { connect, fakeWith } = s;
+const fetch = (c: FtpClient, name: string, rest?: number) => s.fetch(c, name, { rest });
 
 /** What was sent and answered around each RETR: '>' sent, '<' a reply code. */
 function exchange(): string {
-  return trace
+  return s.trace
     .filter((l) => /^> (EPSV|PASV|REST|RETR)|^< \d{3}/.test(l))
     .map((l) => (l.startsWith('>') ? l.split(' ')[1] : l.slice(2, 5)))
     .join(' ');
 }
 
-async function fakeWith(opts: FakeServerOptions): Promise<FtpClient> {
-  fake = await startFakeServer(opts);
-  return connect(fake.port);
-}
-
 describe('EPSV pipelined with the transfer command', () => {
   it('ftp-srv: from the second file on, EPSV and RETR leave together; every file arrives whole', async () => {
-    srv = await startFtpSrv();
+    s.srv = await startFtpSrv();
     const files = ['a.bin', 'b.bin', 'c.bin'].map((name, i) => ({ name, body: randomBytes(1000 + i * 70_000) }));
-    for (const f of files) writeFileSync(join(srv.root, f.name), f.body);
-    const c = await connect(srv.port);
+    for (const f of files) writeFileSync(join(s.srv.root, f.name), f.body);
+    const c = await connect(s.srv.port);
     for (const f of files) expect((await fetch(c, f.name)).equals(f.body)).toBe(true);
-    const sent = trace.filter((l) => /^> (EPSV|RETR)|^< 229/.test(l)).map((l) => l.split(' ').slice(0, 2).join(' '));
+    const sent = s.trace.filter((l) => /^> (EPSV|RETR)|^< 229/.test(l)).map((l) => l.split(' ').slice(0, 2).join(' '));
     expect(sent).toEqual([
       '> EPSV', '< 229', '> RETR',
       '> EPSV', '> RETR', '< 229',
@@ -86,8 +46,8 @@ describe('EPSV pipelined with the transfer command', () => {
     const body = randomBytes(3000);
     const c = await fakeWith({ files: { 'f.bin': body } });
     await fetch(c, 'f.bin');
-    trace = [];
-    writeFileSync(join(local, 'f.bin'), body.subarray(0, 1000));
+    s.trace = [];
+    writeFileSync(join(s.local, 'f.bin'), body.subarray(0, 1000));
     expect((await fetch(c, 'f.bin', 1000)).equals(body)).toBe(true);
     expect(exchange()).toMatch(/^EPSV 229 REST 350 RETR 150 226$/);
   });
@@ -100,7 +60,7 @@ describe('EPSV pipelined with the transfer command', () => {
       handlers: { EPSV: (ctx) => (++epsvs === 2 ? '500 EPSV disabled now' : ctx.fallback()) },
     });
     for (let i = 0; i < 3; i++) expect((await fetch(c, 'f.bin')).equals(body)).toBe(true);
-    expect(fake!.verbs().filter((v) => /EPSV|PASV|RETR/.test(v))).toEqual(['EPSV', 'RETR', 'EPSV', 'RETR', 'PASV', 'RETR', 'PASV', 'RETR']);
+    expect(s.fake!.verbs().filter((v) => /EPSV|PASV|RETR/.test(v))).toEqual(['EPSV', 'RETR', 'EPSV', 'RETR', 'PASV', 'RETR', 'PASV', 'RETR']);
     expect(exchange()).toContain('EPSV RETR 500 425 PASV 227 RETR 150 226');
   });
 

@@ -1,64 +1,24 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FtpClient } from '../../src/core/client.js';
-import { startFakeServer, type FakeServer, type FakeServerOptions } from '../support/fake-server.js';
-import { startFtpSrv, type RunningFtpSrv } from '../support/ftpsrv.js';
+import { startFakeServer } from '../support/fake-server.js';
+import { startFtpSrv } from '../support/ftpsrv.js';
+import { useSessions } from '../support/sessions.js';
 
 // TransferOptions.next: the next file's EPSV and RETR go out as soon as this
 // file's final reply is in, so the server starts on it while the client is
 // still finishing the last one.
 
-let local: string;
-let fake: FakeServer | undefined;
-let srv: RunningFtpSrv | undefined;
-let client: FtpClient | undefined;
-let trace: string[];
-
-beforeEach(async () => {
-  local = await mkdtemp(join(tmpdir(), 'tftp-ahead-'));
-  trace = [];
-});
-afterEach(async () => {
-  client?.close();
-  await fake?.close();
-  await srv?.close();
-  client = fake = srv = undefined;
-  await rm(local, { recursive: true, force: true });
-});
-
-async function connect(port: number, passive = true): Promise<FtpClient> {
-  client = new FtpClient({ timeoutMs: 2000, passive, trace: (dir, line) => trace.push(`${dir} ${line}`) });
-  await client.connect('127.0.0.1', port);
-  await client.login();
-  await client.type('I');
-  return client;
-}
-
-async function fakeWith(opts: FakeServerOptions): Promise<FtpClient> {
-  fake = await startFakeServer(opts);
-  return connect(fake.port);
-}
-
-/** Downloads `name` into the local folder, announcing `next`; returns the bytes on disk. */
-async function fetch(c: FtpClient, name: string, next?: string): Promise<Buffer> {
-  const path = join(local, name);
-  const fd = openSync(path, 'w');
-  try {
-    await c.retrieve(`RETR ${name}`, { fd, position: 0 }, { next });
-  } finally {
-    closeSync(fd);
-  }
-  return readFileSync(path);
-}
+const s = useSessions('tftp-ahead-');
+const { connect, fakeWith } = s;
+const fetch = (c: FtpClient, name: string, next?: string) => s.fetch(c, name, { next });
 
 /** The RETR lines the server has received so far. */
-const retrs = () => fake!.commands.filter((l) => l.startsWith('RETR'));
+const retrs = () => s.fake!.commands.filter((l) => l.startsWith('RETR'));
 
 describe('sending the next transfer ahead', () => {
   it('the next RETR reaches the server before the caller asks for it, and every file arrives whole', async () => {
@@ -71,21 +31,21 @@ describe('sending the next transfer ahead', () => {
     expect((await fetch(c, 'b.bin', 'RETR c.bin')).equals(files['b.bin'])).toBe(true);
     expect((await fetch(c, 'c.bin')).equals(files['c.bin'])).toBe(true);
     // Sent once each: taking a command sent ahead sends nothing more.
-    expect(fake!.verbs().filter((v) => v === 'EPSV' || v === 'RETR')).toEqual(['EPSV', 'RETR', 'EPSV', 'RETR', 'EPSV', 'RETR', 'EPSV', 'RETR']);
+    expect(s.fake!.verbs().filter((v) => v === 'EPSV' || v === 'RETR')).toEqual(['EPSV', 'RETR', 'EPSV', 'RETR', 'EPSV', 'RETR', 'EPSV', 'RETR']);
     expect((await c.sendcmd('NOOP')).code).toBe(200);
   });
 
   it('ftp-srv: a loop that always names the next file gets every file whole', async () => {
-    srv = await startFtpSrv();
+    s.srv = await startFtpSrv();
     const names = Array.from({ length: 12 }, (_, i) => `f${i}.bin`);
     const bodies = names.map((_, i) => randomBytes(500 + i * 9000));
-    names.forEach((n, i) => writeFileSync(join(srv!.root, n), bodies[i]!));
-    const c = await connect(srv.port);
+    names.forEach((n, i) => writeFileSync(join(s.srv!.root, n), bodies[i]!));
+    const c = await connect(s.srv.port);
     for (let i = 0; i < names.length; i++) {
       const next = i + 1 < names.length ? `RETR ${names[i + 1]}` : undefined;
       expect((await fetch(c, names[i]!, next)).equals(bodies[i]!), names[i]).toBe(true);
     }
-    expect(trace.filter((l) => l.startsWith('> RETR'))).toHaveLength(names.length);
+    expect(s.trace.filter((l) => l.startsWith('> RETR'))).toHaveLength(names.length);
     expect((await c.sendcmd('NOOP')).code).toBe(200);
   });
 
@@ -132,11 +92,11 @@ describe('sending the next transfer ahead', () => {
     const body = randomBytes(4000);
     const c = await fakeWith({ files: { 'a.bin': body, 'b.bin': 'b' }, dataFaults: {} });
     await fetch(c, 'a.bin');
-    fake!.dataFaults.RETR = { type: 'truncate', bytes: 100, reply: '451 Local error in processing' };
+    s.fake!.dataFaults.RETR = { type: 'truncate', bytes: 100, reply: '451 Local error in processing' };
     await expect(fetch(c, 'a.bin', 'RETR b.bin')).rejects.toMatchObject({ code: 451 });
     await sleep(50);
     expect(retrs()).toEqual(['RETR a.bin', 'RETR a.bin']);
-    delete fake!.dataFaults.RETR;
+    delete s.fake!.dataFaults.RETR;
     expect((await fetch(c, 'b.bin')).toString()).toBe('b');
   });
 
@@ -146,18 +106,18 @@ describe('sending the next transfer ahead', () => {
     await fetch(c, 'a.bin', 'RETR b.bin');
     await c.quit();
     expect(c.connected).toBe(false);
-    expect(fake!.verbs()).not.toContain('QUIT');
+    expect(s.fake!.verbs()).not.toContain('QUIT');
   });
 
   it('only where EPSV works and only in passive mode: elsewhere the transfers go step by step', async () => {
-    fake = await startFakeServer({ files: { 'a.bin': 'a', 'b.bin': 'b' }, epsv: false });
-    const c = await connect(fake.port);
+    s.fake = await startFakeServer({ files: { 'a.bin': 'a', 'b.bin': 'b' }, epsv: false });
+    const c = await connect(s.fake.port);
     for (let i = 0; i < 2; i++) expect((await fetch(c, 'a.bin', 'RETR b.bin')).toString()).toBe('a');
     await sleep(50);
     expect(retrs()).toEqual(['RETR a.bin', 'RETR a.bin']);
     c.close();
-    fake.epsv = true;
-    const active = await connect(fake.port, false);
+    s.fake.epsv = true;
+    const active = await connect(s.fake.port, { passive: false });
     for (let i = 0; i < 2; i++) expect((await fetch(active, 'a.bin', 'RETR b.bin')).toString()).toBe('a');
     await sleep(50);
     expect(retrs()).toEqual(['RETR a.bin', 'RETR a.bin', 'RETR a.bin', 'RETR a.bin']);
@@ -169,51 +129,45 @@ describe('sending the next transfer ahead', () => {
     await c.store('STOR a.bin', Readable.from([Buffer.from('second')]), { next: 'STOR keep.bin' });
     expect(c.sendAhead('STOR keep.bin')).toBe(false);
     expect((await c.sendcmd('NOOP')).code).toBe(200);
-    expect(fake!.commands.filter((l) => l.startsWith('STOR'))).toEqual(['STOR a.bin', 'STOR a.bin']);
+    expect(s.fake!.commands.filter((l) => l.startsWith('STOR'))).toEqual(['STOR a.bin', 'STOR a.bin']);
   });
 
   /** A client whose trace can act on a reply line as it arrives. */
-  async function clientWithTrace(onLine: (line: string) => void): Promise<FtpClient> {
-    client = new FtpClient({ timeoutMs: 2000, trace: (dir, line) => dir === '<' && onLine(line) });
-    await client.connect('127.0.0.1', fake!.port);
-    await client.login();
-    await client.type('I');
-    return client;
-  }
+  const clientWithTrace = (onReply: (line: string) => void) => connect(s.fake!.port, { onReply });
 
   it('Ctrl-C after the 226, with the next RETR already sent: no ABOR (nothing to abort), and the session stays in step', async () => {
     const body = randomBytes(400_000);
-    fake = await startFakeServer({ files: { 'a.bin': body, 'b.bin': 'b' } });
+    s.fake = await startFakeServer({ files: { 'a.bin': body, 'b.bin': 'b' } });
     const ac = new AbortController();
     let armed = false;
     // early226: the 226 comes half-way, the rest of the data 20 ms later.
     const c = await clientWithTrace((line) => armed && line.startsWith('226') && setTimeout(() => ac.abort(), 5));
     await fetch(c, 'a.bin');
-    fake.dataFaults.RETR = { type: 'early226' };
+    s.fake.dataFaults.RETR = { type: 'early226' };
     armed = true;
-    const path = join(local, 'a.bin');
+    const path = join(s.local, 'a.bin');
     const fd = openSync(path, 'w');
     await expect(c.retrieve('RETR a.bin', { fd, position: 0 }, { next: 'RETR b.bin', signal: ac.signal })).rejects.toMatchObject({ kind: 'aborted' });
     closeSync(fd);
-    delete fake.dataFaults.RETR;
+    delete s.fake.dataFaults.RETR;
     expect(retrs()).toEqual(['RETR a.bin', 'RETR a.bin', 'RETR b.bin']); // it had gone ahead
     expect((await c.sendcmd('NOOP')).code).toBe(200);
     expect((await fetch(c, 'b.bin')).toString()).toBe('b');
-    expect(fake.verbs()).not.toContain('ABOR');
+    expect(s.fake.verbs()).not.toContain('ABOR');
   });
 
   it('Ctrl-C as the 226 arrives: the next RETR does not go ahead, and the session stays in step', async () => {
-    fake = await startFakeServer({ files: { 'a.bin': randomBytes(400_000), 'b.bin': 'b' } });
+    s.fake = await startFakeServer({ files: { 'a.bin': randomBytes(400_000), 'b.bin': 'b' } });
     const ac = new AbortController();
     let armed = false;
     const c = await clientWithTrace((line) => armed && line.startsWith('226') && ac.abort());
     await fetch(c, 'a.bin');
-    fake.dataFaults.RETR = { type: 'early226' };
+    s.fake.dataFaults.RETR = { type: 'early226' };
     armed = true;
-    const fd = openSync(join(local, 'a.bin'), 'w');
+    const fd = openSync(join(s.local, 'a.bin'), 'w');
     await expect(c.retrieve('RETR a.bin', { fd, position: 0 }, { next: 'RETR b.bin', signal: ac.signal })).rejects.toMatchObject({ kind: 'aborted' });
     closeSync(fd);
-    delete fake.dataFaults.RETR;
+    delete s.fake.dataFaults.RETR;
     expect((await c.sendcmd('NOOP')).code).toBe(200);
     expect(retrs()).toEqual(['RETR a.bin', 'RETR a.bin']);
     expect((await fetch(c, 'b.bin')).toString()).toBe('b');
@@ -224,7 +178,7 @@ describe('sending the next transfer ahead', () => {
     await fetch(c, 'a.bin');
     await fetch(c, 'a.bin', 'RETR b.bin');
     c.close();
-    await c.connect('127.0.0.1', fake!.port);
+    await c.connect('127.0.0.1', s.fake!.port);
     const began = performance.now();
     await c.login();
     expect(performance.now() - began).toBeLessThan(1000);
@@ -234,6 +188,6 @@ describe('sending the next transfer ahead', () => {
   it('a next command with a line break is refused before anything is sent', async () => {
     const c = await fakeWith({ files: { 'a.bin': 'a' } });
     await expect(fetch(c, 'a.bin', 'RETR b\r\nDELE a.bin')).rejects.toThrow(/next command/);
-    expect(fake!.commands.some((l) => l.startsWith('DELE'))).toBe(false);
+    expect(s.fake!.commands.some((l) => l.startsWith('DELE'))).toBe(false);
   });
 });

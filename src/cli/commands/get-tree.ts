@@ -76,9 +76,9 @@ export async function getTree(io: Io, target: Target, arg1: string | undefined, 
 }
 
 /**
- * Sending the next file's RETR ahead saves a round trip per file: worth it for
- * small files only, and a big one's checksum (--json) could outlast the
- * server's wait for the next data connection.
+ * Sending the next file's RETR ahead spares the server our turnaround between
+ * two files: worth it for small files only, and a big one's checksum (--json)
+ * could outlast the server's wait for the next data connection.
  */
 const SEND_AHEAD_MAX_BYTES = 8 * 1024 * 1024;
 
