@@ -64,10 +64,18 @@ export class LocalFileError extends Error {
  * Writes what a data socket receives into a file. Give `onread` to the socket
  * when creating it (reads then land straight in pooled buffers); for a socket
  * made without it, `run` falls back to 'data' events.
+ *
+ * Writes go to the file one at a time, in order, while the socket goes on
+ * reading into the other buffers: at every instant the file holds exactly the
+ * bytes before `position + written`, so a process killed at any moment leaves
+ * a prefix that `-c` can trust (concurrent positional writes could complete
+ * out of order and leave a hole of zeros before the end).
  */
 export class FileWriter {
   private readonly free: Buffer[] = [];
-  private inFlight = 0;
+  /** Chunks taken from the socket and not yet on disk, oldest first; the first is being written. */
+  private readonly queue: { data: Buffer; pooled: Buffer | undefined }[] = [];
+  private writing = false;
   /** We asked the socket to stop reading; the next completed write resumes it. */
   private paused = false;
   private position: number;
@@ -82,18 +90,22 @@ export class FileWriter {
     callback: (n: number, buf: Uint8Array) => this.accept(buf as Buffer, n, true),
   };
 
-  /** Bytes taken so far. */
+  /** Bytes taken from the socket so far. */
   received = 0;
+  /** Bytes on disk so far (after conversion): the file is whole up to `target.position + written`. */
+  written = 0;
 
   /**
    * `limit` (bytes) makes a range reader: once that many bytes arrived the
-   * socket is closed and the range counts as complete.
+   * socket is closed and the range counts as complete. `onWritten` hears of
+   * each write that reached the file.
    */
   constructor(
     private readonly target: FileTarget,
     private readonly onBytes: (n: number) => void,
     private readonly convert?: Converter,
     private readonly limit = Infinity,
+    private readonly onWritten?: (n: number) => void,
   ) {
     this.position = target.position;
   }
@@ -108,7 +120,7 @@ export class FileWriter {
     // With onread, bytes flow before we are handed the socket: catch up on
     // what they asked for meanwhile (a stop, a pause whose writes are done).
     if (this.complete || this.failure) socket.destroy();
-    else if (this.paused && this.inFlight < IN_FLIGHT) this.resume();
+    else if (this.paused && this.queue.length < IN_FLIGHT) this.resume();
     if (!usesOnread) {
       socket.on('data', (chunk: Buffer) => {
         if (!this.accept(chunk, chunk.length, false)) socket.pause(); // accept() noted the pause
@@ -125,7 +137,7 @@ export class FileWriter {
   }
 
   private async finish(ended: boolean, socketError: Error | undefined): Promise<void> {
-    if (this.inFlight > 0) await this.whenIdle();
+    await this.whenIdle();
     // The socket has closed and no write is pending: no one else holds these.
     giveBack(this.held ? [...this.free.splice(0), this.held] : this.free.splice(0));
     this.held = undefined;
@@ -155,25 +167,53 @@ export class FileWriter {
       this.socket?.destroy(); // the rest belongs to another range
       return false;
     }
-    if (this.inFlight < IN_FLIGHT) return true;
+    if (this.queue.length < IN_FLIGHT) return true;
     this.paused = true;
     return false;
   }
 
   private writeOut(data: Buffer, pooled: Buffer | undefined): void {
-    this.inFlight++;
-    const position = this.position;
-    this.position += data.length;
-    writeFully(this.target.fd, data, position, (err) => {
-      this.inFlight--;
-      if (pooled) this.free.push(pooled);
-      if (err && !this.failure) {
-        this.failure = err;
-        this.socket?.destroy();
-      }
-      if (this.inFlight === 0) this.idle?.();
-      if (this.paused && !this.failure && this.inFlight < IN_FLIGHT) this.resume();
-    });
+    this.queue.push({ data, pooled });
+    if (!this.writing) this.writeNext();
+  }
+
+  /** Writes the oldest queued chunk, then the next, until the queue is empty or a write failed. */
+  private writeNext(): void {
+    for (;;) {
+      const chunk = this.queue[0];
+      if (!chunk || this.failure) break;
+      this.writing = true;
+      let sync = true;
+      let doneSync = false;
+      const position = this.position;
+      writeFully(this.target.fd, chunk.data, position, (err) => {
+        this.writing = false;
+        this.queue.shift();
+        if (chunk.pooled) this.free.push(chunk.pooled);
+        if (err) {
+          this.failure ??= err;
+          this.socket?.destroy();
+        } else {
+          this.position += chunk.data.length;
+          this.written += chunk.data.length;
+          this.onWritten?.(chunk.data.length);
+        }
+        if (this.paused && !this.failure && this.queue.length < IN_FLIGHT) this.resume();
+        if (sync) doneSync = true;
+        else this.writeNext(); // a write from the thread pool: go on from here
+      });
+      sync = false;
+      if (!doneSync) return; // the callback goes on when this write completes
+    }
+    // Nothing left to write (or a write failed): whoever waits for the queue to drain may go on.
+    if (this.failure) this.dropQueue();
+    this.idle?.();
+    this.idle = undefined;
+  }
+
+  /** After a failed write: the chunks still queued will never be written. */
+  private dropQueue(): void {
+    for (const c of this.queue.splice(0)) if (c.pooled) this.free.push(c.pooled);
   }
 
   private resume(): void {
@@ -183,7 +223,10 @@ export class FileWriter {
   }
 
   private whenIdle(): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
+    if (!this.writing && (this.queue.length === 0 || this.failure)) {
+      if (this.failure) this.dropQueue();
+      return Promise.resolve();
+    }
     return new Promise((resolve) => (this.idle = resolve));
   }
 }

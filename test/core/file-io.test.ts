@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHash, pbkdf2, randomBytes } from 'node:crypto';
 import { createServer, connect, type Server, type Socket, type AddressInfo } from 'node:net';
+import { fstatSync, readSync } from 'node:fs';
 import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +52,41 @@ describe('FileWriter', () => {
     expect(counted).toBe(data.length);
     expect(got.subarray(0, 4).toString()).toBe('KEEP');
     expect(sha(got.subarray(4))).toBe(sha(data));
+  });
+
+  // A process killed at any moment must leave a file that is an exact prefix
+  // of the data: writes that complete out of order would leave zeros before
+  // the end, which -c then completes into a corrupt file.
+  it.each([[true], [false]])('the file is an exact prefix of the data at every moment (onread %s)', async (useOnread) => {
+    const data = randomBytes(96 * 1024 * 1024);
+    const port = await serve((s) => s.end(data));
+    dir = await mkdtemp(join(tmpdir(), 'tftp-fileio-'));
+    const path = join(dir, 'out.bin');
+    const handle = await open(path, 'w');
+    const reader = await open(path, 'r');
+    const probe = Buffer.alloc(2 * 1024 * 1024);
+    let checks = 0;
+    let holes = 0;
+    // Looks at the file as a killed process would leave it: its last 2 MiB must be the data's.
+    const check = () => {
+      const size = fstatSync(reader.fd).size;
+      const from = Math.max(0, size - probe.length);
+      const n = readSync(reader.fd, probe, 0, size - from, from);
+      checks++;
+      if (!probe.subarray(0, n).equals(data.subarray(from, from + n))) holes++;
+    };
+    const writer = new FileWriter({ fd: handle.fd, position: 0 }, check);
+    const socket = connect({ host: '127.0.0.1', port, ...(useOnread ? { onread: writer.onread } : {}) });
+    const timer = setInterval(check, 1);
+    await writer.run(socket, useOnread);
+    clearInterval(timer);
+    check();
+    await handle.close();
+    await reader.close();
+    expect(checks).toBeGreaterThan(100);
+    expect(holes).toBe(0);
+    expect(writer.written).toBe(data.length);
+    expect(sha(await readFile(path))).toBe(sha(data));
   });
 
   // With onread the bytes flow as soon as the socket connects, while the
