@@ -2,24 +2,23 @@
 // The installed command: wires the real process to the CLI and sets the exit code.
 import { run } from '../dist/cli/main.js';
 import { tuneRuntime } from '../dist/cli/runtime.js';
+import { abortOnSignals } from '../dist/cli/signals.js';
 
 tuneRuntime();
 
-const controller = new AbortController();
-process.on('SIGINT', () => {
-  // First Ctrl-C aborts the transfer cleanly; a second one leaves at once.
-  if (controller.signal.aborted) process.exit(130);
-  controller.abort();
-});
+// SIGINT, SIGTERM and SIGHUP abort the transfer cleanly; a second one leaves at once.
+const signal = abortOnSignals(process);
 process.stdout.on('error', (err) => {
   // A closed pipe (`tftp get … - | head`) is not our failure.
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
 });
+// A terminal that went away (SIGHUP) cannot take our last line: the exit code still tells.
+process.stderr.on('error', () => {});
 
 process.exitCode = await run(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
-  signal: controller.signal,
+  signal,
 });

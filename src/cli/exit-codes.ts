@@ -30,7 +30,9 @@ export const EXIT_CODES_HELP = `Exit codes:
   9    TLS error (AUTH TLS refused, handshake failed, certificate not trusted)
   10   some files of a multi-file transfer failed (listed at the end), others succeeded
   11   the downloaded file does not match --sha256 (the final name is not created)
-  130  interrupted (Ctrl-C)`;
+  129  stopped by SIGHUP (the terminal closed), as Ctrl-C stops it
+  130  interrupted (Ctrl-C, SIGINT)
+  143  stopped by SIGTERM (e.g. a cancelled CI job), as Ctrl-C stops it`;
 
 /** A mistake in how the command was called. */
 export class UsageError extends Error {

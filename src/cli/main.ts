@@ -3,6 +3,8 @@ import { CommanderError } from 'commander';
 import type { Io } from './io.js';
 import { buildProgram } from './program.js';
 import { EXIT } from './exit-codes.js';
+import { Interrupted, signalExitCode } from './signals.js';
+import { FtpError } from '../protocol/errors.js';
 
 export type { Io } from './io.js';
 
@@ -27,8 +29,16 @@ export async function run(argv: string[], io: Io): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return commanderExit(err);
     const { reportError } = await import('./output.js'); // chalk only when there is an error to colour
-    return reportError(io, err, argv.includes('-v') || argv.includes('--verbose'));
+    const code = reportError(io, named(err, io.signal?.reason), argv.includes('-v') || argv.includes('--verbose'));
+    // Stopped by SIGTERM or SIGHUP rather than Ctrl-C: 128 + that signal's number.
+    return code === EXIT.interrupted ? (signalExitCode(io.signal?.reason) ?? code) : code;
   }
+}
+
+/** "transfer interrupted by SIGTERM": which signal stopped the run, unless it was Ctrl-C. */
+function named(err: unknown, reason: unknown): unknown {
+  if (!(reason instanceof Interrupted) || reason.signal === 'SIGINT' || !(err instanceof FtpError) || err.kind !== 'aborted') return err;
+  return err === reason ? err : new FtpError('aborted', `${err.message} by ${reason.signal}`);
 }
 
 /** Help and version exit 0; anything else commander rejects is a usage error (it printed why). */

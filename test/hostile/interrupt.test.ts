@@ -33,8 +33,8 @@ interface Interrupted extends CliResult {
   ms: number;
 }
 
-/** Runs tftp, sends SIGINT once `ready()` holds, and waits for it to exit. */
-async function interrupt(argv: string[], ready: () => boolean): Promise<Interrupted> {
+/** Runs tftp, sends SIGINT (or `how`) once `ready()` holds, and waits for it to exit. */
+async function interrupt(argv: string[], ready: () => boolean, how: NodeJS.Signals = 'SIGINT'): Promise<Interrupted> {
   const { child, done } = spawnTftp(argv, { cwd: local });
   let signal: NodeJS.Signals | null = null;
   child.on('exit', (_code, s) => (signal = s));
@@ -45,15 +45,15 @@ async function interrupt(argv: string[], ready: () => boolean): Promise<Interrup
     throw err;
   }
   const t = performance.now();
-  child.kill('SIGINT');
+  child.kill(how);
   const r = await done;
   return { ...r, signal, ms: performance.now() - t };
 }
 
-function expectInterrupted(r: Interrupted) {
+function expectInterrupted(r: Interrupted, code = 130) {
   expect(r.signal).toBeNull(); // it exited by itself, not killed by the signal
   expect(r.stderr).toMatch(/^tftp: [^\n]*interrupted[^\n]*\n$/);
-  expect(r.code).toBe(130);
+  expect(r.code).toBe(code);
 }
 
 async function serve(opts: FakeServerOptions): Promise<FakeServer> {
@@ -107,6 +107,36 @@ describe('Ctrl-C during get', () => {
     expect(again.code).toBe(0);
     expect(s.commands).toContain(`REST ${HELD}`);
     expect((await readFile(dest)).equals(data)).toBe(true);
+  });
+});
+
+// CI systems cancel a job with SIGTERM, a closed terminal sends SIGHUP: both
+// stop tftp as Ctrl-C does, with 128 + the signal's number.
+describe.each<[NodeJS.Signals, number]>([
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+])('%s during get', (how, code) => {
+  it(`ABOR, the .part kept for -c, one line naming the signal, exit ${code}`, async () => {
+    const s = await serve({ dataFaults: { RETR: { type: 'hold', bytes: HELD } } });
+    const dest = join(local, 'f.bin');
+    const r = await interrupt(['get', ...args(s), 'f.bin', dest], () => s.held > 0 && partSize(dest + '.part') >= HELD, how);
+    expectInterrupted(r, code);
+    expect(r.stderr).toContain(`interrupted by ${how}`);
+    expect(r.ms).toBeLessThan(2000);
+    expect(s.verbs()).toContain('ABOR');
+    expect((await readFile(dest + '.part')).equals(data.subarray(0, HELD))).toBe(true);
+    expect(existsSync(dest)).toBe(false);
+    s.dataFaults = {};
+    const again = await spawnTftp(['get', '-c', ...args(s), 'f.bin', dest]).done;
+    expect(again.code).toBe(0);
+    expect((await readFile(dest)).equals(data)).toBe(true);
+  });
+
+  it(`while waiting for the greeting: exit ${code} at once`, async () => {
+    const s = await serve({ greeting: () => undefined });
+    const r = await interrupt(['get', ...args(s), 'f.bin', join(local, 'f.bin')], () => s.sessions.length > 0, how);
+    expectInterrupted(r, code);
+    expect(r.ms).toBeLessThan(1000);
   });
 });
 
