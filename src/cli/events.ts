@@ -1,4 +1,5 @@
 import type { Io } from './io.js';
+import { printable } from './text.js';
 
 /**
  * Machine-readable progress (--json): one JSON object per line on stdout.
@@ -22,7 +23,7 @@ export function ndjson(io: Io): EventSink {
 /** A file left out of a multi-file transfer: a `skip` event with --json, else a line on stderr. */
 export function reportSkip(io: Io, events: EventSink | undefined, file: string, reason: string): void {
   if (events) events({ event: 'skip', file, reason });
-  else io.stderr.write(`tftp: skipped ${JSON.stringify(file)}: ${reason}\n`);
+  else io.stderr.write(`tftp: skipped ${printable(JSON.stringify(file))}: ${printable(reason)}\n`);
 }
 
 /**

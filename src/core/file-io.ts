@@ -186,17 +186,17 @@ export class FileWriter {
       let sync = true;
       let doneSync = false;
       const position = this.position;
-      writeFully(this.target.fd, chunk.data, position, (err) => {
+      writeFully(this.target.fd, chunk.data, position, (err, n) => {
         this.writing = false;
         this.queue.shift();
         if (chunk.pooled) this.free.push(chunk.pooled);
+        // What reached the file counts, even from a write the disk cut short: it is still a prefix.
+        this.position += n;
+        this.written += n;
+        if (n > 0) this.onWritten?.(n);
         if (err) {
           this.failure ??= err;
           this.socket?.destroy();
-        } else {
-          this.position += chunk.data.length;
-          this.written += chunk.data.length;
-          this.onWritten?.(chunk.data.length);
         }
         if (this.paused && !this.failure && this.queue.length < IN_FLIGHT) this.resume();
         if (sync) doneSync = true;
@@ -236,22 +236,23 @@ export class FileWriter {
  * through libuv's thread pool (most of what a small file's write costs);
  * large ones stay off the event loop so the socket keeps being read meanwhile.
  */
-function writeFully(fd: number, data: Buffer, position: number, done: (err: Error | null) => void): void {
-  if (data.length > SYNC_WRITE_MAX) return writeAsync(fd, data, position, done);
-  let err: Error | null = null;
+/** `done` gets the bytes of `data` that reached the file: all of them, or fewer with an error (a full disk). */
+function writeFully(fd: number, data: Buffer, position: number, done: (err: Error | null, written: number) => void): void {
+  if (data.length > SYNC_WRITE_MAX) return writeAsync(fd, data, position, 0, done);
+  let off = 0;
   try {
-    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off, position + off);
+    while (off < data.length) off += writeSync(fd, data, off, data.length - off, position + off);
   } catch (e) {
-    err = e as Error;
+    return done(e as Error, off);
   }
-  done(err);
+  done(null, off);
 }
 
-function writeAsync(fd: number, data: Buffer, position: number, done: (err: Error | null) => void): void {
-  write(fd, data, 0, data.length, position, (err, written) => {
-    if (err) return done(err);
-    if (written < data.length) return writeAsync(fd, data.subarray(written), position + written, done);
-    done(null);
+function writeAsync(fd: number, data: Buffer, position: number, off: number, done: (err: Error | null, written: number) => void): void {
+  write(fd, data, off, data.length - off, position + off, (err, n) => {
+    if (err) return done(err, off);
+    if (off + n < data.length) return writeAsync(fd, data, position, off + n, done);
+    done(null, data.length);
   });
 }
 

@@ -13,6 +13,18 @@ export interface TransferOptions {
   rest?: number | undefined;
   /** Called with each chunk's length as bytes cross the data connection. */
   onBytes?: (n: number) => void;
+  /**
+   * Downloads into a file: called with each write's length once it is on
+   * disk. Writes go in order, so the file is whole up to the start position
+   * plus the sum of these, whatever happens next (a kill, a full disk).
+   */
+  onWritten?: (n: number) => void;
+  /**
+   * Downloads into a file: read only this many bytes (a range, after `rest`).
+   * Once they are in, the data connection is closed and so is the control
+   * connection, since the server's answer to a transfer cut short is of no use.
+   */
+  length?: number | undefined;
   /** Called once the server accepted the command, with the size it announced. */
   onStart?: (announcedSize: number | undefined) => void;
   /** Bytes the caller expects on this connection; fewer is an incomplete transfer. */
@@ -45,19 +57,21 @@ export async function retrieve(client: FtpClient, cmd: string, dest: Writable | 
   };
   let data: Promise<void>;
   let start: TransferStart;
+  let cut = () => false;
   if (isFileTarget(dest)) {
-    const writer = new FileWriter(dest, count, ascii ? new CrlfToLf() : undefined);
+    const writer = new FileWriter(dest, count, ascii ? new CrlfToLf() : undefined, opts.length ?? Infinity, opts.onWritten);
     start = await client.transfercmd(cmd, opts.rest, writer.onread);
     data = writer.run(start.socket, start.usesOnread);
+    if (opts.length !== undefined) cut = () => writer.complete;
   } else {
     start = await client.transfercmd(cmd, opts.rest);
     start.socket.on('data', (chunk: Buffer) => count(chunk.length));
     data = receive(start.socket, ascii ? converter(new CrlfToLf()) : undefined, dest, !!opts.keepOpen);
   }
   opts.onStart?.(start.size);
-  await settle(client, start.socket, data, opts);
+  await settle(client, start.socket, data, opts, cut);
   // Trust the 150's "(N bytes)" only for a whole binary file: it counts the file, not the wire.
-  const expected = opts.expectedBytes ?? (ascii || opts.rest ? undefined : start.size);
+  const expected = opts.expectedBytes ?? opts.length ?? (ascii || opts.rest ? undefined : start.size);
   if (expected !== undefined && bytes < expected) {
     throw new FtpError('transfer', `transfer incomplete: received ${bytes} of ${expected} bytes`);
   }
@@ -131,7 +145,7 @@ function receive(socket: Socket, convert: Transform | undefined, dest: Writable,
  * Waits for both halves of a transfer: the data moved AND the 2xx final
  * reply arrived, in whichever order they come. Maps every way it can fail.
  */
-async function settle(client: FtpClient, socket: Socket, data: Promise<void>, opts: TransferOptions): Promise<void> {
+async function settle(client: FtpClient, socket: Socket, data: Promise<void>, opts: TransferOptions, cut = () => false): Promise<void> {
   const seconds = Math.round(client.timeoutMs / 1000);
   socket.setTimeout(client.timeoutMs, () => {
     socket.destroy(new FtpError('timeout', `transfer stalled: no data for ${seconds} s`));
@@ -174,6 +188,12 @@ async function settle(client: FtpClient, socket: Socket, data: Promise<void>, op
     // server's last bytes (a TLS ticket) unread, would send a reset that can
     // discard data the server has not read yet. It ends once the reply is in.
     if (dataError !== undefined || aborted) socket.destroy();
+    if (dataError === undefined && !aborted && cut()) {
+      // The range is in. Whether the server answers 226, 426 or 451 (or both) to a
+      // transfer we cut short, the reply cannot be relied on: this session is over.
+      client.close();
+      return;
+    }
     // Only a transfer that can be interrupted waits for it.
     const interrupted = opts.signal
       ? new Promise<undefined>((resolve) => {

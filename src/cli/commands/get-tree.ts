@@ -1,33 +1,15 @@
 import { mkdir } from 'node:fs/promises';
-import type { FtpClient } from '../../core/client.js';
-import type { ListEntry } from '../../protocol/list.js';
+import { FtpError } from '../../protocol/errors.js';
 import type { Io } from '../io.js';
 import { UsageError } from '../exit-codes.js';
 import { checkRemoteName, type Target } from '../target.js';
 import { openSession } from '../session.js';
-import { localPathUnder, unsafeNameReason } from '../safe-path.js';
-import { runBatch, type BatchItem } from '../batch.js';
+import { PartialFailure, runBatch, type BatchItem } from '../batch.js';
 import { createOverallProgress } from '../progress.js';
 import { ndjson, reportSkip, type EventSink } from '../events.js';
+import { printable } from '../text.js';
+import { makePlan, type Plan, type PlannedFile } from '../tree-plan.js';
 import { downloadOnce, hasGlob, type GetFlags, type Seen } from './get.js';
-
-interface PlannedFile {
-  remote: string;
-  local: string;
-  size?: number | undefined;
-  modified?: string | undefined;
-}
-
-interface Plan {
-  files: PlannedFile[];
-  folders: string[];
-  /** Entries not downloaded, and why: unsafe names, links, unparsed listing lines. */
-  problems: { name: string; reason: string }[];
-}
-
-/** Nested folders deeper than this are not followed (a server could loop forever). */
-const MAX_DEPTH = 64;
-
 /** tftp get -r <host|url> <remote-dir> [local-dir], and get with a wildcard ('dir/*.iso'). */
 export async function getTree(io: Io, target: Target, arg1: string | undefined, arg2: string | undefined, opts: GetFlags): Promise<void> {
   const [remoteArg, localArg] = target.isUrl ? [target.path ?? '', arg1] : [arg1, arg2];
@@ -36,24 +18,36 @@ export async function getTree(io: Io, target: Target, arg1: string | undefined, 
   checkRemoteName(remoteArg, 'remote path');
   if (opts.rest !== undefined) throw new UsageError('--rest applies to one file; use -c to resume a folder');
   if (localArg === '-') throw new UsageError('a folder cannot be written to stdout');
-  // Like lftp's mirror: `get -r host pub/data` makes ./data; a wildcard fills the current folder.
-  const localRoot = localArg ?? (hasGlob(remoteArg) ? '.' : (remoteArg.replace(/\/+$/, '').split('/').pop() || '.'));
   if (opts.sha256) throw new UsageError('--sha256 checks one file; use --verify or --json (which reports each SHA-256) for many');
+  const slash = remoteArg.lastIndexOf('/');
+  const glob = hasGlob(remoteArg) ? globToRegExp(remoteArg.slice(slash + 1)) : undefined;
+  const start = glob ? remoteArg.slice(0, Math.max(slash, 0)) : remoteArg.replace(/\/+$/, '');
+  // Like lftp's mirror: `get -r host pub/data` makes ./data; a wildcard fills the current folder.
+  const last = start.split('/').pop();
+  if (localArg === undefined && !glob && last === '..') throw new UsageError(`cannot name a local folder after ${JSON.stringify(remoteArg)}: give one`);
+  const localRoot = localArg ?? (glob ? '.' : last || '.');
   const events = opts.json ? ndjson(io) : undefined;
 
   // The session that lists goes on to download: one login fewer.
   const session = await openSession(io, target, opts);
   let plan: Plan;
   try {
-    plan = await makePlan(session.client, remoteArg, localRoot, !!opts.recursive, !!opts.followLinks);
+    plan = await makePlan(session.client, start, localRoot, { recursive: !!opts.recursive, followLinks: !!opts.followLinks, match: glob });
   } catch (err) {
     await session.end(false);
     throw err;
   }
   if (opts.dryRun || plan.files.length === 0) await session.end(true);
-  for (const p of plan.problems) reportSkip(io, events, p.name, p.reason);
+  for (const p of plan.skipped) reportSkip(io, events, p.name, p.reason);
+  if (glob && plan.entries === 0) throw new FtpError('permanent', `no remote file matches ${remoteArg}`);
+  // Entries there were, and none of them will be downloaded: that is no success.
+  if (plan.files.length === 0 && plan.failed.length === 0 && plan.skipped.length > 0) {
+    throw new FtpError('permanent', `nothing to download: all ${plan.skipped.length} entries of ${remoteArg || '.'} were left out (listed above)`);
+  }
   if (opts.dryRun) {
-    for (const f of plan.files) io.stdout.write(opts.json ? JSON.stringify({ event: 'plan', file: f.remote, local: f.local, size: f.size ?? null }) + '\n' : `${f.remote} -> ${f.local}\n`);
+    for (const f of plan.failed) reportSkip(io, events, f.name, f.err.message);
+    for (const f of plan.files) io.stdout.write(opts.json ? JSON.stringify({ event: 'plan', file: f.remote, local: f.local, size: f.size ?? null }) + '\n' : `${printable(f.remote)} -> ${printable(f.local)}\n`);
+    if (plan.failed.length) throw plan.failed.length === 1 ? plan.failed[0]!.err : new PartialFailure(`${plan.failed.length} entries cannot be downloaded (listed above)`);
     return;
   }
   try {
@@ -68,7 +62,7 @@ export async function getTree(io: Io, target: Target, arg1: string | undefined, 
   const items = plan.files.map((f) => fileItem(io, f, opts, events));
   let ok = false;
   try {
-    await runBatch(io, target, opts, items, { parallel: opts.parallel ?? 4, events, session, progressFor: async (item) => progress.item(item.name) });
+    await runBatch(io, target, opts, items, { parallel: opts.parallel ?? 4, events, session: plan.files.length ? session : undefined, failed: plan.failed, progressFor: async (item) => progress.item(item.name) });
     ok = true;
   } finally {
     progress.finish(ok);
@@ -84,7 +78,7 @@ const SEND_AHEAD_MAX_BYTES = 8 * 1024 * 1024;
 
 function fileItem(io: Io, f: PlannedFile, opts: GetFlags, events: EventSink | undefined): BatchItem {
   const seen: Seen = { written: 0 };
-  const download = { remotePath: f.remote, localPath: f.local, toStdout: false, listedSize: f.size, listedModified: f.modified };
+  const download = { remotePath: f.remote, localPath: f.local, partPath: f.part, toStdout: false, listedSize: f.size, listedModified: f.modified };
   // RETR is its first command unless SIZE (no listed size), MDTM (--retries), TYPE A or a resume (-c) come first.
   const firstCommand = f.size !== undefined && opts.retries === 0 && !opts.ascii && !opts.continue ? `RETR ${f.remote}` : undefined;
   // The next RETR may follow this one's 226 at once unless --verify or -p have commands of their own to send.
@@ -95,48 +89,6 @@ function fileItem(io: Io, f: PlannedFile, opts: GetFlags, events: EventSink | un
     firstCommand,
     run: (client, attempt, progress, next) => downloadOnce(io, client, download, { ...opts, quiet: true }, attempt, seen, progress, events, sendsAhead && attempt === 0 ? next : undefined),
   };
-}
-
-/** Walks the remote tree (or one folder filtered by a wildcard) into a list of files and local folders. */
-async function makePlan(client: FtpClient, remote: string, localRoot: string, recursive: boolean, followLinks: boolean): Promise<Plan> {
-  const plan: Plan = { files: [], folders: [localPathUnder(localRoot, [])], problems: [] };
-  const slash = remote.lastIndexOf('/');
-  const glob = hasGlob(remote) ? globToRegExp(remote.slice(slash + 1)) : undefined;
-  const start = glob ? remote.slice(0, Math.max(slash, 0)) : remote.replace(/\/+$/, '');
-
-  const walk = async (dir: string, segments: string[], depth: number): Promise<void> => {
-    const listing = await client.list(dir || undefined);
-    for (const line of listing.unparsed) plan.problems.push({ name: `${dir || '.'}: ${line}`, reason: 'listing line not understood' });
-    for (const entry of listing.entries) {
-      if (depth === 0 && glob && !glob.test(entry.name)) continue;
-      const unsafe = unsafeNameReason(entry.name);
-      const remotePath = dir ? `${dir}/${entry.name}` : entry.name;
-      if (unsafe) {
-        plan.problems.push({ name: remotePath, reason: `refused: ${unsafe}` });
-        continue;
-      }
-      const local = localPathUnder(localRoot, [...segments, entry.name]);
-      if (entry.type === 'dir') {
-        if (!recursive) continue;
-        if (depth >= MAX_DEPTH) {
-          plan.problems.push({ name: remotePath, reason: `deeper than ${MAX_DEPTH} folders` });
-          continue;
-        }
-        plan.folders.push(local);
-        await walk(remotePath, [...segments, entry.name], depth + 1);
-      } else if (entry.type === 'link' && !followLinks) {
-        plan.problems.push({ name: remotePath, reason: `symbolic link${entry.target ? ` to ${entry.target}` : ''} (use --follow-links)` });
-      } else {
-        plan.files.push({ remote: remotePath, local, size: sizeOf(entry), modified: entry.modified });
-      }
-    }
-  };
-  await walk(start, [], 0);
-  return plan;
-}
-
-function sizeOf(entry: ListEntry): number | undefined {
-  return entry.type === 'file' ? entry.size : undefined;
 }
 
 /** A shell wildcard (*, ?, [abc]) for one name, as a whole-name RegExp. */

@@ -9,13 +9,13 @@ import type { Io } from '../io.js';
 import type { TransferFlags } from '../options.js';
 import { UsageError } from '../exit-codes.js';
 import { checkRemoteName, parseTarget, type Target } from '../target.js';
-import { defaultLocalName, openPartFile, type PartFile } from '../local-file.js';
+import { defaultLocalName, openPartFile, userDestination, type PartFile } from '../local-file.js';
 import { createProgress, type Progress } from '../progress.js';
 import { withSession } from '../session.js';
 import { FinalError } from '../retry.js';
 import { runBatch, type BatchItem } from '../batch.js';
 import { ndjson, throttledProgress, type EventSink } from '../events.js';
-import { ChecksumError, LocalError, isFsError } from '../exit-codes.js';
+import { ChecksumError, isFsError } from '../exit-codes.js';
 import { verifyWithServer } from '../verify.js';
 
 export interface GetFlags extends TransferFlags {
@@ -38,6 +38,10 @@ export interface Download {
   listedSize?: number | undefined;
   /** The modification time a listing gave (ISO 8601): -c re-fetches a same-size local file older than it. */
   listedModified?: string | undefined;
+  /** The temporary file, when not the default (see tempPath). */
+  partPath?: string | undefined;
+  /** A device, FIFO or /dev/stdout named by the user: written directly (see userDestination). */
+  direct?: boolean | undefined;
 }
 
 /** What the first attempt saw of the remote file: a retry resumes only if it is unchanged. */
@@ -103,7 +107,9 @@ function planDownload(target: Target, arg1: string | undefined, arg2: string | u
     throw new UsageError('--rest and --continue need a binary transfer (ASCII offsets differ between client and server)');
   }
   if (toStdout && opts.continue) throw new UsageError('--continue needs a local file, not stdout');
-  return { remotePath: remote, localPath: local, toStdout };
+  if (toStdout) return { remotePath: remote, localPath: local, toStdout };
+  const dest = userDestination(local);
+  return { remotePath: remote, localPath: dest.path, toStdout, direct: dest.direct };
 }
 
 /** One attempt at one file; also used for every file of a recursive get. */
@@ -144,6 +150,9 @@ export async function downloadOnce(
       remoteModified: d.listedModified ? new Date(d.listedModified) : undefined,
       retry: attempt > 0,
       restart,
+      part: d.partPath,
+      direct: d.direct,
+      signal: io.signal,
     });
     if (opened === 'complete') {
       const reason = `already complete (${remoteSize} bytes)`;
@@ -157,6 +166,7 @@ export async function downloadOnce(
   }
   const resume = opts.rest !== undefined || offset > 0;
   let received = 0;
+  let written = 0;
   const began = performance.now();
   const tick = events ? throttledProgress(events, d.remotePath, offset) : undefined;
   try {
@@ -173,6 +183,7 @@ export async function downloadOnce(
         progress.add(n);
         tick?.(received);
       },
+      onWritten: (n) => (written += n),
       signal: io.signal,
       keepOpen: d.toStdout,
       next,
@@ -180,7 +191,11 @@ export async function downloadOnce(
   } catch (err) {
     progress.finish(false);
     if (d.toStdout) seen.written += received;
-    if (part) await part.abandon(received, isFsError(err) || err instanceof LocalError);
+    if (part) {
+      await part.abandon(written);
+      // A write error names the descriptor, not the file: say which file the disk refused.
+      if (isFsError(err) && err.path === undefined) err.path = part.path;
+    }
     throw err;
   }
   const sha256 = part && isFileTarget(part.target) && (opts.sha256 || events) ? await part.sha256() : undefined;
