@@ -59,7 +59,7 @@ export async function putTree(io: Io, target: Target, localRoot: string, remoteA
     async run(client, attempt, p) {
       const file = await open(f.local, 'r');
       try {
-        return await uploadOnce(io, client, { ...opts, quiet: true }, { local: f.local, remotePath: f.remote, file, localSize: f.size }, attempt, p, events);
+        return await uploadOnce(io, client, { ...opts, quiet: true }, { local: f.local, remotePath: f.remote, fd: file.fd, localSize: f.size }, attempt, p, events);
       } finally {
         await file.close();
       }

@@ -1,4 +1,4 @@
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FileSource } from '../../core/file-io.js';
@@ -11,6 +11,8 @@ import { createProgress, type Progress } from '../progress.js';
 import { runBatch, type BatchItem } from '../batch.js';
 import { ndjson, throttledProgress, type EventSink } from '../events.js';
 import type { FtpClient } from '../../core/client.js';
+import { FtpError } from '../../protocol/errors.js';
+import { openSource } from '../local-io.js';
 
 export interface PutFlags extends TransferFlags {
   recursive?: boolean;
@@ -47,32 +49,64 @@ export async function put(io: Io, targetArg: string, local: string, remoteArg: s
     io.stdout.write(opts.json ? JSON.stringify({ event: 'plan', file: remote, local }) + '\n' : `${local} -> ${remote}\n`);
     return;
   }
-  let localSize = 0;
-  let file: FileHandle | undefined;
-  if (!fromStdin) {
-    const s = await stat(local);
-    if (s.isDirectory()) throw new LocalError(`${local}: is a directory`);
-    localSize = s.size;
-    file = await open(local, 'r'); // fails now, before connecting, if unreadable
+  if (fromStdin) {
+    await firstBytes(io, io.stdin);
+    return upload(io, target, opts, { local, remotePath: remote, stream: io.stdin, localSize: 0 });
+  }
+  const opened = openSource(local); // fails now, before connecting, if unreadable
+  if ('stream' in opened) {
+    try {
+      if (opts.rest !== undefined || opts.continue) throw new UsageError(`--rest and --continue need a regular file: ${local} cannot be read at an offset`);
+      // Nothing goes to the server until the source has something to say: a
+      // writer that never comes, or fails at once, leaves the remote file as it was.
+      await firstBytes(io, opened.stream);
+      await upload(io, target, opts, { local, remotePath: remote, stream: opened.stream, localSize: 0 });
+    } finally {
+      opened.close();
+    }
+    return;
   }
   try {
-    await upload(io, target, opts, { local, remotePath: remote, file, localSize });
+    await upload(io, target, opts, { local, remotePath: remote, fd: opened.fd, localSize: opened.size });
   } finally {
-    await file?.close();
+    closeSync(opened.fd);
   }
 }
 
 export interface Upload {
   local: string;
   remotePath: string;
-  /** The open local file; undefined for stdin. */
-  file: FileHandle | undefined;
+  /** The open local file, read at offsets (resumable, retried). */
+  fd?: number | undefined;
+  /** Or a stream read once (stdin, a FIFO, `<(cmd)`): never retried or resumed. */
+  stream?: Readable | undefined;
   localSize: number;
 }
 
+/** Waits until `stream` has data or has ended; Ctrl-C stops the wait. */
+async function firstBytes(io: Io, stream: Readable): Promise<void> {
+  const onAbort = () => stream.destroy(new FtpError('aborted', 'interrupted'));
+  io.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (io.signal?.aborted) onAbort();
+    await new Promise<void>((resolve, reject) => {
+      const done = (err?: Error) => {
+        stream.off('readable', ok).off('end', ok).off('error', done).off('close', ok);
+        if (err) reject(err instanceof FtpError ? err : new LocalError(`${err.message}`));
+        else resolve();
+      };
+      const ok = () => done();
+      if (stream.readableLength > 0 || stream.readableEnded) return resolve();
+      stream.once('readable', ok).once('end', ok).once('error', done).once('close', ok);
+    });
+  } finally {
+    io.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
 async function upload(io: Io, target: Target, opts: PutFlags, up: Upload): Promise<void> {
-  // Stdin cannot be read twice: only a file is retried.
-  const retries = up.file ? opts.retries : 0;
+  // A stream cannot be read twice: only a file is retried.
+  const retries = up.fd !== undefined ? opts.retries : 0;
   const events = opts.json ? ndjson(io) : undefined;
   const item: BatchItem = { name: up.remotePath, run: (client, attempt, progress) => uploadOnce(io, client, opts, up, attempt, progress, events) };
   await runBatch(io, target, { ...opts, retries }, [item], {
@@ -87,7 +121,7 @@ export async function uploadOnce(
   io: Io,
   client: FtpClient,
   opts: PutFlags,
-  { local, remotePath, file, localSize }: Upload,
+  { local, remotePath, fd, stream, localSize }: Upload,
   attempt: number,
   progress: Progress,
   events: EventSink | undefined,
@@ -109,7 +143,8 @@ export async function uploadOnce(
   if (offset > localSize) throw new LocalError(`${local} has ${localSize} bytes, fewer than the --rest offset ${offset}`);
   if (opts.ascii) await client.type('A');
 
-  const source: Readable | FileSource = file ? { fd: file.fd, position: offset } : io.stdin;
+  const file = fd !== undefined;
+  const source: Readable | FileSource = file ? { fd, position: offset } : stream!;
   const began = performance.now();
   const tick = events ? throttledProgress(events, remotePath, offset) : undefined;
   let sent = 0;
@@ -133,7 +168,7 @@ export async function uploadOnce(
     throw err;
   }
   if (opts.preserve && file && (await client.hasFeature('MFMT'))) {
-    const { mtime } = await file.stat();
+    const { mtime } = fstatSync(fd);
     await client.sendcmd(`MFMT ${formatMfmt(mtime)} ${remotePath}`, { allowError: true }); // best effort, as -p promises
   }
   progress.finish(true);
