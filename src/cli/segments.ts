@@ -1,8 +1,8 @@
-import { open, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { closeSync, constants, lstatSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { rename, unlink, utimes } from 'node:fs/promises';
 import { parseMdtm } from '../protocol/parse.js';
 import { ndjson, throttledProgress } from './events.js';
-import { FileWriter, LocalFileError } from '../core/file-io.js';
-import { FtpError } from '../protocol/errors.js';
+import { tryLock } from '../core/file-lock.js';
 import type { Io } from './io.js';
 import type { Target } from './target.js';
 import { openSession, withSession } from './session.js';
@@ -11,7 +11,8 @@ import { withRetries } from './retry.js';
 import { createProgress } from './progress.js';
 import type { GetFlags } from './commands/get.js';
 import { digestFile } from './local-file.js';
-import { ChecksumError, exitCodeFor } from './exit-codes.js';
+import { tempPath } from './part-name.js';
+import { ChecksumError, LocalError, exitCodeFor, isFsError } from './exit-codes.js';
 
 /** One byte range of the file: [start, end), of which [start, done) is on disk. */
 interface Range {
@@ -31,46 +32,80 @@ const SAVE_MS = 1_000;
 
 /**
  * --segments n: one download split into n ranges fetched over n connections
- * with REST, written in place into `<local>.part`; `<local>.part.segments`
- * records progress so a failed run resumes with -c (or --retries); the .part
- * becomes `<local>` only when every byte is there.
+ * with REST, each through the same transfer path as any download (stall
+ * timeout, Ctrl-C, bytes counted once they are on disk), written in place
+ * into the .part. A sidecar (`<local>.part.segments`) records what each range
+ * has on disk, so a failed run resumes with -c (or --retries); it is replaced
+ * atomically, so a kill never leaves it claiming bytes that are not there.
+ * The .part becomes `<local>` only when every byte is there.
  */
 export async function segmentedGet(io: Io, target: Target, remote: string, local: string, size: number, mdtm: string | undefined, opts: GetFlags & { segments: number }): Promise<void> {
-  const part = `${local}.part`;
-  const sidecar = `${part}.segments`;
-  // With -c: the sidecar of an earlier segmented run, or else a plain .part, which is a prefix.
-  const prefix = opts.continue ? Math.min(size, (await stat(part).catch(() => undefined))?.size ?? 0) : 0;
-  const state = (opts.continue && (await loadState(sidecar, size, mdtm))) || plan(size, mdtm, opts.segments, prefix);
+  const part = await tempPath(local);
+  const sidecar = await tempPath(local, '.part.segments');
+  const sidecarNew = await tempPath(local, '.part.segments.new');
+  const lock = await tryLock(part);
+  if (!lock) throw new LocalError(`${local}: another tftp is downloading it right now (${part} is locked)`);
+  try {
+    await fetchAll(io, target, remote, { local, part, sidecar, sidecarNew }, size, mdtm, opts);
+  } finally {
+    lock.release();
+  }
+}
+
+interface Paths {
+  local: string;
+  part: string;
+  sidecar: string;
+  /** Where the next sidecar is written before it replaces the last. */
+  sidecarNew: string;
+}
+
+async function fetchAll(io: Io, target: Target, remote: string, { local, part, sidecar, sidecarNew }: Paths, size: number, mdtm: string | undefined, opts: GetFlags & { segments: number }): Promise<void> {
+  const state = (opts.continue && loadState(sidecar, part, size, mdtm)) || plan(size, mdtm, opts.segments, opts.continue ? plainPrefix(part, sidecar, size) : 0);
   const events = opts.json ? ndjson(io) : undefined;
   const began = performance.now();
-  const handle = await open(part, state.ranges.some((r) => r.done > r.start) ? 'r+' : 'w');
-  const save = () => writeFile(sidecar, JSON.stringify(state));
-  await save();
+  // Never through a link someone left at the temporary name.
+  const fd = openSync(part, (state.ranges.some((r) => r.done > r.start) ? constants.O_RDWR : constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC) | constants.O_NOFOLLOW, 0o666);
+  const save = () => saveState(sidecarNew, sidecar, state);
+  save(); // before any byte lands in the .part: without a sidecar it would pass for a plain prefix
   const progress = await createProgress(io, { name: remote, verb: 'downloaded', quiet: !!opts.quiet || !!events, bar: opts.progress });
   const already = state.ranges.reduce((sum, r) => sum + (r.done - r.start), 0);
   progress.start(size, already);
   events?.({ event: 'start', file: remote, size, mode: 'get' });
   const tick = events ? throttledProgress(events, remote, already) : undefined;
   let moved = 0;
-  const timer = setInterval(() => void save().catch(() => {}), SAVE_MS);
+  const timer = setInterval(() => {
+    try {
+      save();
+    } catch {
+      // the next save, or the last one, will tell
+    }
+  }, SAVE_MS);
   timer.unref();
   let ok = false;
   try {
-    const results = await Promise.allSettled(state.ranges.filter((r) => r.done < r.end).map((r) => fetchRange(io, target, opts, remote, handle.fd, r, (n) => {
+    const results = await Promise.allSettled(state.ranges.filter((r) => r.done < r.end).map((r) => fetchRange(io, target, opts, remote, fd, r, (n) => {
       moved += n;
       progress.add(n);
       tick?.(moved);
     })));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) {
-      events?.({ event: 'error', file: remote, code: exitCodeFor(failed.reason), message: (failed.reason as Error).message });
-      throw failed.reason;
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
+    if (failures.length) {
+      // Ctrl-C (or a full disk) says more than the ranges it cut short.
+      const failed = failures.find((e) => exitCodeFor(e) === 130) ?? failures.find((e) => isFsError(e)) ?? failures[0];
+      if (isFsError(failed) && failed.path === undefined) failed.path = part;
+      events?.({ event: 'error', file: remote, code: exitCodeFor(failed), message: (failed as Error).message });
+      throw failed;
     }
     ok = true;
   } finally {
     clearInterval(timer);
-    await save().catch(() => {});
-    await handle.close();
+    try {
+      save();
+    } catch {
+      // a full disk: the sidecar on disk is an older, smaller account, still true
+    }
+    closeSync(fd);
     progress.finish(ok);
   }
   // Wrong bytes are worth nothing, not even to -c: the .part and its sidecar go.
@@ -108,10 +143,22 @@ function plan(size: number, mdtm: string | undefined, n: number, prefix: number)
   return { size, mdtm, ranges };
 }
 
-/** The saved state, if it belongs to this very file (same size and time); else a fresh plan. */
-async function loadState(path: string, size: number, mdtm: string | undefined): Promise<SegmentState | undefined> {
+/**
+ * With -c and no sidecar: a .part left by a one-connection run is a prefix.
+ * One with a sidecar we cannot read came from a segmented run and has holes:
+ * it counts for nothing.
+ */
+function plainPrefix(part: string, sidecar: string, size: number): number {
+  if (lstatSync(sidecar, { throwIfNoEntry: false })) return 0;
+  const s = lstatSync(part, { throwIfNoEntry: false });
+  return s?.isFile() ? Math.min(size, s.size) : 0;
+}
+
+/** The saved state, if it belongs to this very file (same size and time) and the .part is there; else undefined. */
+function loadState(path: string, part: string, size: number, mdtm: string | undefined): SegmentState | undefined {
   try {
-    const state = JSON.parse(await readFile(path, 'utf8')) as SegmentState;
+    if (!lstatSync(part).isFile()) return undefined;
+    const state = JSON.parse(readFileSync(path, 'utf8')) as SegmentState;
     const sane = state.size === size && state.mdtm === mdtm && Array.isArray(state.ranges) && state.ranges.every((r) => r.start <= r.done && r.done <= r.end && r.end <= size);
     return sane ? state : undefined;
   } catch {
@@ -119,24 +166,27 @@ async function loadState(path: string, size: number, mdtm: string | undefined): 
   }
 }
 
-/** Fetches one range on a connection of its own, resuming from what it already has on each retry. */
+/** Writes the sidecar whole or not at all: a new file renamed over the old one. */
+function saveState(fresh: string, path: string, state: SegmentState): void {
+  writeFileSync(fresh, JSON.stringify(state), { flag: 'w' });
+  renameSync(fresh, path);
+}
+
+/** Fetches one range on a connection of its own, resuming from what it already has on disk at each retry. */
 async function fetchRange(io: Io, target: Target, opts: GetFlags, remote: string, fd: number, range: Range, onBytes: (n: number) => void): Promise<void> {
   await withRetries(io, opts, async () => {
     const session = await openSession(io, target, opts);
-    const client = session.client;
     try {
-      await client.type('I');
-      const writer = new FileWriter({ fd, position: range.done }, (n) => {
-        range.done += n;
-        onBytes(n);
-      }, undefined, range.end - range.done);
-      const { socket, usesOnread } = await client.transfercmd(`RETR ${remote}`, range.done, writer.onread);
-      await writer.run(socket, usesOnread).catch((err: Error) => {
-        throw err instanceof LocalFileError ? err.cause : new FtpError('transfer', `data connection failed: ${err.message}`);
+      await session.client.type('I');
+      await session.client.retrieve(`RETR ${remote}`, { fd, position: range.done }, {
+        rest: range.done,
+        length: range.end - range.done,
+        onBytes,
+        onWritten: (n) => (range.done += n), // only bytes on disk count: the sidecar never claims more
+        signal: io.signal,
       });
-      if (range.done < range.end) throw new FtpError('transfer', `range ${range.start}-${range.end}: data ended at byte ${range.done}`);
     } finally {
-      // The server's reply to a RETR cut short is of no use: this connection is done.
+      // A range cut short ends its control connection (see TransferOptions.length).
       await session.end(false);
     }
   });

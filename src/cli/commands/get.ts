@@ -221,7 +221,7 @@ export async function downloadOnce(
  * offers REST STREAM and tells the SIZE. Returns false to fall back to one connection.
  */
 async function trySegments(io: Io, target: Target, d: Download, opts: GetFlags): Promise<boolean> {
-  if (d.toStdout || opts.ascii || opts.rest !== undefined) throw new UsageError('--segments needs a binary download to a local file, without --rest');
+  if (d.toStdout || d.direct || opts.ascii || opts.rest !== undefined) throw new UsageError('--segments needs a binary download to a local file, without --rest');
   const probe = await withSession(io, target, opts, async (client) => {
     await client.type('I');
     const restStream = await client.hasFeature('REST STREAM');
