@@ -23,6 +23,8 @@ export interface FtpClientOptions {
   trace?: TraceFn;
   /** FTPS: protect the control connection and every data connection. */
   tls?: TlsOptions;
+  /** false: passive mode uses PASV only, never EPSV. */
+  epsv?: boolean;
 }
 
 /** What we learned about the server, so later transfers skip what failed. */
@@ -74,6 +76,7 @@ export class FtpClient {
   constructor(private readonly options: FtpClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.passive = options.passive ?? true;
+    if (options.epsv === false) this.features.epsv = false;
   }
 
   /** Connects (with TLS for implicit FTPS, after AUTH TLS for explicit) and reads the greeting; returns its text. */
@@ -298,12 +301,26 @@ export class FtpClient {
         this.close(reason);
         throw reason;
       });
-      replied.catch(() => {});
-      const [reply, socket] = await Promise.all([replied, connected]);
+      connected.catch(() => {}); // observed below, once the command is accepted
+      const reply = await replied;
       if (!isPreliminary(reply)) {
-        socket.destroy();
+        void connected.then((s) => s.destroy(), () => {});
         throw new ProtocolError(`expected 150 before the transfer, got ${reply.code} ${replyText(reply)}`);
       }
+      // A server that cannot open the data connection (active mode: it cannot reach us)
+      // may say so right after its 150: that reply ends the wait, not our timeout.
+      let open = false;
+      const decided = () => (open = true);
+      void connected.then(decided, decided);
+      const refused = this.connection().peek().then(async (next) => {
+        // Once the data connection is up, the final reply is the caller's to read.
+        if (open || next.code < 400) return connected;
+        await this.readReply(); // its final reply, taken now
+        throw this.replyError(next);
+      });
+      refused.catch(() => {});
+      const socket = await Promise.race([connected, refused]);
+      open = true;
       return { socket, size: parseTransferSize(replyText(reply)), usesOnread: pending.usesOnread && !tls };
     } catch (err) {
       pending.cancel();
@@ -363,13 +380,21 @@ export class FtpClient {
    * Downloads through `cmd` (e.g. "RETR file") into a stream, or into a file
    * descriptor from a position (the fast path: flat memory); resolves with the byte count.
    */
-  retrieve(cmd: string, dest: Writable | FileTarget, opts: TransferOptions = {}): Promise<number> {
+  async retrieve(cmd: string, dest: Writable | FileTarget, opts: TransferOptions = {}): Promise<number> {
+    await this.binaryByDefault(cmd);
     return retrieve(this, cmd, dest, opts);
   }
 
   /** Uploads a stream, or a file descriptor from a position to its end, through `cmd` (e.g. "STOR file"). */
-  store(cmd: string, source: Readable | FileSource, opts: TransferOptions = {}): Promise<number> {
+  async store(cmd: string, source: Readable | FileSource, opts: TransferOptions = {}): Promise<number> {
+    await this.binaryByDefault(cmd);
     return store(this, cmd, source, opts);
+  }
+
+  /** Servers start in ASCII (RFC 959): bytes move unchanged unless type('A') asked otherwise, as ftplib's retrbinary does. */
+  private async binaryByDefault(cmd: string): Promise<void> {
+    checkCommandArgument(cmd, 'command'); // before anything is sent
+    if (this.transferType === undefined) await this.type('I');
   }
 
   /** Says goodbye politely; closes the connection whatever the server answers. */
@@ -401,6 +426,11 @@ export class FtpClient {
 
   get localAddress(): string {
     return plainAddress(this.connection().socket.localAddress ?? '');
+  }
+
+  /** A line for the trace (-v) about what the client decided. */
+  note(text: string): void {
+    this.options.trace?.('*', text);
   }
 
   replyError(reply: Reply): FtpError {

@@ -26,6 +26,8 @@ export class ControlConnection {
   private readonly reader = new ReplyReader();
   private readonly queued: Reply[] = [];
   private readonly waiters: Waiter[] = [];
+  /** Told of the next reply without taking it (see peek). */
+  private peekers: { resolve(reply: Reply): void; reject(err: Error): void }[] = [];
   private closedWith: Error | null = null;
   /**
    * One timer for every read under the default limit, re-armed when the first
@@ -103,6 +105,18 @@ export class ControlConnection {
     });
   }
 
+  /**
+   * The next reply, left for whoever reads next: lets a transfer notice a
+   * refusal that comes before its data connection without taking the final
+   * reply its caller will read. No time limit.
+   */
+  peek(): Promise<Reply> {
+    const first = this.queued[0];
+    if (first) return Promise.resolve(first);
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    return new Promise((resolve, reject) => this.peekers.push({ resolve, reject }));
+  }
+
   private armIdleTimer(): void {
     if (this.idleTimer) {
       this.idleTimer.refresh();
@@ -128,6 +142,7 @@ export class ControlConnection {
       clearTimeout(w.timer);
       w.reject(reason);
     }
+    for (const p of this.peekers.splice(0)) p.reject(reason);
     this.current.destroy();
   }
 
@@ -141,6 +156,7 @@ export class ControlConnection {
     }
     for (const reply of replies) {
       if (this.trace) for (const l of reply.lines) this.trace('<', `${reply.code} ${l}`);
+      if (this.peekers.length) for (const p of this.peekers.splice(0)) p.resolve(reply);
       const waiter = this.waiters.shift();
       if (waiter) {
         if (waiter.idle) {

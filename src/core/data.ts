@@ -34,7 +34,13 @@ export async function openPassive(client: FtpClient, onread?: OnReadOpts, pipeli
     const reply = await client.sendcmd('EPSV', { allowError: true });
     if (reply.code === 229) {
       port = parseEpsv(reply.lines.join(' '));
-      client.features.epsv = true;
+      if (client.features.epsv !== true) {
+        // Not yet proven on this server: connect before sending the command, so that a
+        // port nobody listens on (a broken NAT, a misconfigured server) can fall back to PASV.
+        const proven = await tryConnect(client, port, onread);
+        if (proven) return proven;
+        port = undefined;
+      }
     } else if (reply.code >= 500) {
       client.features.epsv = false;
     } else {
@@ -48,6 +54,19 @@ export async function openPassive(client: FtpClient, onread?: OnReadOpts, pipeli
   }
   // Connect while the transfer command goes out: one round trip less per file.
   return passiveData(client, port, onread);
+}
+
+/** The first EPSV port of a session: connected now, or undefined (then EPSV is not used again). */
+async function tryConnect(client: FtpClient, port: number, onread: OnReadOpts | undefined): Promise<PendingData | undefined> {
+  try {
+    const socket = await connectSocket(client.peerAddress, port, client.timeoutMs, { onread, data: true });
+    client.features.epsv = true;
+    return { connected: () => Promise.resolve(socket), cancel: () => socket.destroy(), usesOnread: onread !== undefined };
+  } catch (err) {
+    client.features.epsv = false;
+    client.note(`EPSV port ${port} cannot be reached (${(err as Error).message}): PASV from now on`);
+    return undefined;
+  }
 }
 
 function passiveData(client: FtpClient, port: number, onread: OnReadOpts | undefined): PendingData {

@@ -1,0 +1,123 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import net, { type AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { startFakeServer, type FakeServer } from '../support/fake-server.js';
+import { tftp } from '../support/cli.js';
+import { FtpClient } from '../../src/core/client.js';
+
+// How data connections fail and fall back: a refusal right after the 150
+// ends the transfer at once; an EPSV port nobody listens on falls back to
+// PASV for the rest of the session; the library moves bytes unchanged
+// even when the caller never chose a type.
+
+let local: string;
+let server: FakeServer | undefined;
+beforeEach(async () => {
+  local = await mkdtemp(join(tmpdir(), 'tftp-modes-'));
+});
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  await rm(local, { recursive: true, force: true });
+});
+
+const data = randomBytes(200_000);
+
+/** A port on 127.0.0.1 where nobody listens (bound, then closed). */
+async function deadPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+describe('active mode: the server cannot connect back', () => {
+  it.each([
+    ['425 after the 150', '425 Failed to establish connection.', 6],
+    ['421 after the 150', '421 Service not available, closing control connection.', 6],
+  ])('%s fails the transfer at once, not after --timeout', async (_name, refusal, code) => {
+    server = await startFakeServer({
+      files: { 'f.bin': data },
+      handlers: {
+        RETR: async ({ session }) => {
+          await session.send('150 Opening BINARY mode data connection.\r\n');
+          await session.send(`${refusal}\r\n`);
+        },
+      },
+    });
+    const t = performance.now();
+    const r = await tftp(['get', '--active', '--timeout', '10', '-P', String(server.port), '127.0.0.1', 'f.bin', join(local, 'f.bin')]);
+    expect(performance.now() - t).toBeLessThan(3000);
+    expect(r.code).toBe(code);
+    expect(r.stderr).toBe(`tftp: ${refusal}\n`);
+  });
+});
+
+describe('an EPSV port nobody listens on', () => {
+  it('falls back to PASV, and stays with it for the rest of the session', async () => {
+    const dead = await deadPort();
+    server = await startFakeServer({ files: { 'a.bin': data, 'b.bin': data.subarray(0, 1000) }, epsvReply: `229 Entering Extended Passive Mode (|||${dead}|)` });
+    const r = await tftp(['get', '-r', '-j', '1', '--timeout', '5', '-P', String(server.port), '127.0.0.1', '*.bin', join(local, 'out')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await readFile(join(local, 'out', 'a.bin'))).equals(data)).toBe(true);
+    expect((await readFile(join(local, 'out', 'b.bin'))).equals(data.subarray(0, 1000))).toBe(true);
+    expect(server.verbs().filter((v) => v === 'EPSV')).toHaveLength(1);
+    // The listing and both files came over PASV; nothing was sent towards the dead port's command.
+    expect(server.verbs().filter((v) => v === 'PASV')).toHaveLength(3);
+  });
+
+  it('the library: FtpClient({ epsv: false }) never sends EPSV', async () => {
+    server = await startFakeServer({ files: { 'a.bin': data } });
+    const client = new FtpClient({ timeoutMs: 2000, epsv: false });
+    await client.connect('127.0.0.1', server.port);
+    await client.login();
+    const chunks: Buffer[] = [];
+    await client.retrieve('RETR a.bin', new Writable({ write: (c: Buffer, _e, done) => (chunks.push(c), done()) }));
+    await client.quit();
+    expect(Buffer.concat(chunks).equals(data)).toBe(true);
+    expect(server.verbs()).not.toContain('EPSV');
+    expect(server.verbs()).toContain('PASV');
+  });
+});
+
+describe('the library without type()', () => {
+  // Servers start in ASCII (pure-ftpd, proftpd): this one converts LF to CRLF until TYPE I.
+  it('retrieve and store move bytes unchanged: TYPE I goes first', async () => {
+    const binary = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i % 7 === 0 ? 0x0a : i & 0xff)));
+    const ascii = new WeakSet<object>();
+    server = await startFakeServer({
+      files: { 'bin.dat': binary },
+      handlers: {
+        TYPE: ({ session, arg }) => {
+          if (arg.toUpperCase().startsWith('I')) ascii.delete(session);
+          else ascii.add(session);
+          return session.reply(200, 'Type set');
+        },
+        USER: ({ session }) => {
+          ascii.add(session); // the session starts in ASCII
+          return session.reply(331, 'Password required');
+        },
+        RETR: (ctx) => {
+          if (ascii.has(ctx.session)) ctx.server.files.set('bin.dat', Buffer.from(binary.toString('latin1').replace(/\n/g, '\r\n'), 'latin1'));
+          else ctx.server.files.set('bin.dat', binary);
+          return ctx.fallback();
+        },
+      },
+    });
+    const client = new FtpClient({ timeoutMs: 2000 });
+    await client.connect('127.0.0.1', server.port);
+    await client.login();
+    const chunks: Buffer[] = [];
+    const n = await client.retrieve('RETR bin.dat', new Writable({ write: (c: Buffer, _e, done) => (chunks.push(c), done()) }));
+    await client.quit();
+    expect(n).toBe(binary.length);
+    expect(Buffer.concat(chunks).equals(binary)).toBe(true);
+    expect(server.commands.indexOf('TYPE I')).toBeGreaterThan(-1);
+    expect(server.commands.indexOf('TYPE I')).toBeLessThan(server.commands.indexOf('RETR bin.dat'));
+  });
+});
