@@ -47,10 +47,10 @@ function seconds(value: string): number {
 export function addConnectionOptions(cmd: Command): Command {
   return cmd
     .option('-P, --port <n>', 'server port (default 21)', integer(1, 65535, 'a port number 1-65535'))
-    .option('-u, --user <name>', 'user name (default anonymous)')
+    .option('-u, --user <name[:password]>', 'user name (default anonymous), and the password after the first colon')
     .option('--password <pw>', 'password (visible to other users: prefer TFTP_PASSWORD, --password-stdin or ~/.netrc)')
     .option('--password-stdin', 'read the password from the first line of stdin')
-    .option('--netrc-file <path>', 'credentials file to use instead of ~/.netrc')
+    .option('--netrc-file <path>', 'credentials file to use instead of ~/.netrc (missing: exit 2)')
     .option('--tls [mode]', 'FTPS: explicit (AUTH TLS, the default) or implicit (port 990); also ftpes:// and ftps:// URLs')
     .option('--ca-file <pem>', 'also trust the CA certificates in this PEM file')
     .option('--pin-sha256 <fingerprint>', "accept exactly the server certificate with this SHA-256 fingerprint (-v prints it)")
