@@ -47,9 +47,9 @@ export async function doctor(io: Io, targetArg: string, opts: DoctorFlags): Prom
     import('../session.js'),
   ]);
   const target = parseTarget(targetArg);
-  const { user, password } = await credentials(io, target, opts);
   // Without --tls, the same settings verify doctor's trial of AUTH TLS.
   const { mode, verify: trial } = await tlsSettings(target, opts);
+  const { user, password } = await credentials(io, target, opts);
   const tls: TlsOptions | undefined = mode ? { mode, ...trial } : undefined;
   if (opts.insecure) warn(io, INSECURE_WARNING);
   const port = target.port ?? opts.port ?? (tls?.mode === 'implicit' ? 990 : 21);
