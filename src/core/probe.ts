@@ -14,7 +14,7 @@ import { connectSocket } from './socket.js';
 import { normaliseFingerprint, type TlsOptions } from './tls.js';
 import { featLines, parseFeatures } from '../protocol/feat.js';
 import { clockReport, firstFile } from './probe-clock.js';
-import { recommend } from './probe-advice.js';
+import { recommend, tlsRequiredReply } from './probe-advice.js';
 import type { Capability, DataCheck, DataMode, ProbeOptions, ProbeReport, TlsReport } from './probe-report.js';
 
 export type * from './probe-report.js';
@@ -54,9 +54,14 @@ class Prober {
   private readonly live = new Set<FtpClient>();
   private main: FtpClient | undefined;
   private readonly now: () => Date;
+  /** TLS of the session: the user's, or AUTH TLS once the server refused a login without it. */
+  private sessionTls: TlsOptions | undefined;
+  /** The first greeting and control address seen, for a report made without a login. */
+  private seen: { greeting: string; address: string } | undefined;
 
   constructor(private readonly opts: ProbeOptions) {
     this.now = opts.now ?? (() => new Date());
+    this.sessionTls = opts.tls;
   }
 
   async run(): Promise<ProbeReport> {
@@ -78,13 +83,13 @@ class Prober {
   private async checkUp(): Promise<ProbeReport> {
     const { opts } = this;
     this.step('connecting');
-    const first = await this.open(opts.tls, true);
-    const main = first.client;
-    this.main = main;
+    const { first, loginNeedsTls } = await this.firstSession();
     const report: ProbeReport = {
-      server: { host: opts.host, port: opts.port, address: main.peerAddress, tls: opts.tls?.mode ?? 'none' },
-      greeting: first.greeting,
+      server: { host: opts.host, port: opts.port, address: first?.client.peerAddress ?? this.seen?.address ?? opts.host, tls: this.sessionTls?.mode ?? 'none' },
+      greeting: first?.greeting ?? this.seen?.greeting ?? '',
       user: opts.user,
+      loggedIn: first !== undefined,
+      loginNeedsTls,
       system: null,
       feat: null,
       data: {} as ProbeReport['data'],
@@ -96,6 +101,9 @@ class Prober {
       clock: { method: 'none', file: null, mdtm: null, listTime: null, listMinusMdtmSeconds: null, mdtmMinusNowSeconds: null, summary: '' },
       recommended: { flags: [], notes: [] },
     };
+    if (!first) return this.withoutLogin(report);
+    const main = first.client;
+    this.main = main;
 
     const syst = await this.ask('SYST');
     if (syst?.code === 215) report.system = replyText(syst);
@@ -156,8 +164,11 @@ class Prober {
       size.detail = mdtm.detail = listing === null ? 'not tried: no listing' : 'not tried: no file in the listing';
     }
     this.checkAbort();
+    this.step('REST');
+    const rest = await this.restCheck(features.restStream);
     report.features = {
       restStream: features.restStream,
+      rest,
       size,
       mdtm,
       mfmt: features.has('MFMT'),
@@ -178,8 +189,68 @@ class Prober {
     this.step('TLS');
     report.authTls = await this.tlsCheck(report.feat === null ? null : features.authTls, report);
     this.checkAbort();
-    report.recommended = recommend(report, opts);
+    report.recommended = recommend(report, { ...opts, tls: this.sessionTls });
     return report;
+  }
+
+  /**
+   * The first session, logged in. A server that refuses a login without TLS
+   * (530 "must use encryption" and the like) gets a second try over AUTH TLS.
+   * A certificate that is not trusted (or a refused AUTH TLS after such a
+   * refusal) leaves no session, but a report: doctor then tells how to get in.
+   */
+  private async firstSession(): Promise<{ first?: Awaited<ReturnType<Prober['open']>>; loginNeedsTls: string | null }> {
+    let loginNeedsTls: string | null = null;
+    try {
+      return { first: await this.open(this.sessionTls, true), loginNeedsTls };
+    } catch (err) {
+      loginNeedsTls = this.sessionTls ? null : tlsRequiredReply(err);
+      if (loginNeedsTls === null) {
+        if (this.sessionTls && untrusted(err)) return { loginNeedsTls };
+        throw err;
+      }
+    }
+    this.sessionTls = { mode: 'explicit', ...this.opts.tlsTrial };
+    try {
+      return { first: await this.open(this.sessionTls, true), loginNeedsTls };
+    } catch (err) {
+      if (err instanceof FtpError && err.kind === 'tls') return { loginNeedsTls };
+      throw err;
+    }
+  }
+
+  /** The report when no session could log in: what TLS does, and how to get in. */
+  private async withoutLogin(report: ProbeReport): Promise<ProbeReport> {
+    const why = 'not tried: no login'; // the TLS check says why
+    for (const mode of ['epsv', 'pasv', 'eprt', 'port'] as const) report.data[mode] = { ...blankCheck(mode.toUpperCase()), skipped: why };
+    const notTried = (): Capability => ({ advertised: false, file: null, works: null, detail: why });
+    report.features = { restStream: false, rest: notTried(), size: notTried(), mdtm: notTried(), mfmt: false, mlst: false, mlsd: false, mlstFacts: [], utf8: false, epsv: false, eprt: false, hash: null };
+    report.clock.summary = `unknown: ${why}`;
+    this.step('TLS');
+    report.authTls = await this.tlsCheck(null, report);
+    this.checkAbort();
+    if (this.seen) {
+      // Without a session, the trial's connection (a handshake only) saw them.
+      report.greeting ||= this.seen.greeting;
+      report.server.address = this.seen.address;
+    }
+    report.recommended = recommend(report, { ...this.opts, tls: this.sessionTls });
+    return report;
+  }
+
+  /** REST 1 answered 350 (then REST 0, so that nothing is left pending): resuming works, whatever FEAT says. */
+  private async restCheck(advertised: boolean): Promise<Capability> {
+    const rest: Capability = { advertised, file: null, works: null, detail: null };
+    try {
+      const client = await this.session();
+      const reply = await client.sendcmd('REST 1', { allowError: true });
+      rest.works = reply.code === 350;
+      rest.detail = `REST 1: ${reply.code} ${replyText(reply)}`;
+      if (rest.works) await client.sendcmd('REST 0', { allowError: true });
+    } catch (err) {
+      rest.detail ??= `not tried: ${message(err)}`;
+    }
+    return rest;
   }
 
   private step(what: string): void {
@@ -204,6 +275,7 @@ class Prober {
     try {
       this.checkAbort();
       const greeting = await client.connect(this.opts.host, this.opts.port);
+      this.seen ??= { greeting, address: client.peerAddress };
       // The client notes "TLS <protocol>, certificate SHA-256 <fingerprint>" once TLS is up.
       const note = this.transcript.slice(from).find((e) => e.dir === '*' && e.line.startsWith('TLS '));
       const protocol = note ? (/^TLS (\S+),/.exec(note.line)?.[1] ?? null) : null;
@@ -220,7 +292,7 @@ class Prober {
   private async session(): Promise<FtpClient> {
     if (this.main?.connected) return this.main;
     if (this.main) this.live.delete(this.main);
-    this.main = (await this.open(this.opts.tls, true)).client;
+    this.main = (await this.open(this.sessionTls, true)).client;
     return this.main;
   }
 
@@ -299,7 +371,7 @@ class Prober {
   private async tlsCheck(advertised: boolean | null, report: ProbeReport): Promise<TlsReport> {
     const result = emptyTls();
     result.advertised = advertised;
-    const own = this.opts.tls;
+    const own = this.sessionTls;
     if (!own && advertised === false) {
       result.reuseDetail = 'not tried: AUTH TLS not offered';
       return result;
@@ -314,7 +386,7 @@ class Prober {
     } catch (err) {
       result.works = false;
       result.error = message(err);
-      if (err instanceof FtpError && err.kind === 'tls' && /not trusted|does not match/.test(err.message)) {
+      if (untrusted(err)) {
         // Learn the certificate (handshake only: nothing is sent over an unverified connection).
         result.verification = false;
         try {
@@ -465,6 +537,11 @@ function emptyTls(): TlsReport {
     reuseDetail: null,
     error: null,
   };
+}
+
+/** The handshake worked but the certificate is not trusted (or not the pinned one). */
+function untrusted(err: unknown): boolean {
+  return err instanceof FtpError && err.kind === 'tls' && /not trusted|does not match/.test(err.message);
 }
 
 function blankCheck(command: string): DataCheck {
