@@ -38,9 +38,12 @@ function integer(min: number, max: number, what: string) {
   };
 }
 
+/** Node's timers hold at most 2^31-1 ms: a longer timeout would fire at once. */
+const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 function seconds(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
+  if (!Number.isFinite(n) || n <= 0 || n > MAX_SECONDS) throw new InvalidArgumentError(`expected a positive number of seconds, at most ${MAX_SECONDS} (24 days)`);
   return n;
 }
 

@@ -79,3 +79,15 @@ describe('--ca-file', () => {
     expect(server.connections).toEqual([]);
   });
 });
+
+describe('--timeout', () => {
+  it('longer than a timer can hold is exit 2, not a timeout at once', async () => {
+    const r = await tftp(['ls', '--timeout', '3000000', ...at()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: option '--timeout <seconds>' argument '3000000' is invalid\. expected a positive number of seconds, at most 2147483 \(24 days\)\n/);
+    expect(server.connections).toEqual([]);
+    const longest = await tftp(['ls', '--names', '--timeout', '2147483', ...at()]);
+    expect(longest.stderr).toBe('');
+    expect(longest.code).toBe(0);
+  });
+});
