@@ -1,17 +1,26 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { UsageError } from './exit-codes.js';
 
 export interface NetrcEntry {
   login?: string;
   password?: string;
 }
 
+export interface Netrc {
+  /** Every `machine` entry of each host (lower case), in file order. */
+  machines: Map<string, NetrcEntry[]>;
+  fallback?: NetrcEntry;
+}
+
 /**
  * Parses a netrc file: `machine`, `default`, `login`, `password` (also
- * `account`, and `macdef` bodies, which are skipped). Tokens may be quoted.
+ * `account`, and `macdef` bodies, which are skipped). Tokens may be quoted;
+ * a `#` that starts an unquoted token comments out the rest of the line, as
+ * in curl.
  */
-export function parseNetrc(text: string): { machines: Map<string, NetrcEntry>; fallback?: NetrcEntry } {
-  const machines = new Map<string, NetrcEntry>();
+export function parseNetrc(text: string): Netrc {
+  const machines = new Map<string, NetrcEntry[]>();
   let fallback: NetrcEntry | undefined;
   let current: NetrcEntry | undefined;
   const lines = text.split(/\r?\n/);
@@ -23,7 +32,10 @@ export function parseNetrc(text: string): { machines: Map<string, NetrcEntry>; f
       switch (word) {
         case 'machine':
           current = {};
-          if (value !== undefined && !machines.has(value)) machines.set(value, current);
+          if (value !== undefined) {
+            const host = value.toLowerCase();
+            machines.set(host, [...(machines.get(host) ?? []), current]);
+          }
           t++;
           break;
         case 'default':
@@ -51,15 +63,31 @@ export function parseNetrc(text: string): { machines: Map<string, NetrcEntry>; f
 function tokenize(line: string): string[] {
   const out: string[] = [];
   const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  for (let m = re.exec(line); m; m = re.exec(line)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!);
+  for (let m = re.exec(line); m; m = re.exec(line)) {
+    if (m[2]?.startsWith('#')) break; // a comment to the end of the line
+    out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!);
+  }
   return out;
 }
 
 /**
- * The netrc entry for `host`, or undefined. A file others can read is
- * ignored with a warning, as curl and ftp do: it holds passwords.
+ * The entry for `host` (any case) and `user`: with a user, the first entry of
+ * the host whose login is that user; without one, the host's first entry.
+ * Else the default entry, on the same terms.
  */
-export async function lookupNetrc(host: string, path: string | undefined, home: string | undefined, warn: (msg: string) => void): Promise<NetrcEntry | undefined> {
+export function findNetrcEntry(netrc: Netrc, host: string, user: string | undefined): NetrcEntry | undefined {
+  const fits = (e: NetrcEntry | undefined) => e !== undefined && (user === undefined || e.login === user);
+  const entries = netrc.machines.get(host.toLowerCase()) ?? [];
+  return entries.find(fits) ?? (fits(netrc.fallback) ? netrc.fallback : undefined);
+}
+
+/**
+ * The netrc entry for `host` and `user`, or undefined. A file the group or
+ * others can access is ignored with a warning (as ftp(1) and Python's netrc
+ * module do; curl does not check): it holds passwords. A missing ~/.netrc is
+ * no error; a --netrc-file that cannot be read is a usage error.
+ */
+export async function lookupNetrc(host: string, user: string | undefined, path: string | undefined, home: string | undefined, warn: (msg: string) => void): Promise<NetrcEntry | undefined> {
   const file = path ?? (home ? join(home, '.netrc') : undefined);
   if (!file) return undefined;
   let text: string;
@@ -71,9 +99,8 @@ export async function lookupNetrc(host: string, path: string | undefined, home: 
     }
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if (path !== undefined) warn(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    if (path !== undefined) throw new UsageError(`cannot read --netrc-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     return undefined;
   }
-  const { machines, fallback } = parseNetrc(text);
-  return machines.get(host) ?? fallback;
+  return findNetrcEntry(parseNetrc(text), host, user);
 }

@@ -38,19 +38,22 @@ function integer(min: number, max: number, what: string) {
   };
 }
 
+/** Node's timers hold at most 2^31-1 ms: a longer timeout would fire at once. */
+const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 function seconds(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
+  if (!Number.isFinite(n) || n <= 0 || n > MAX_SECONDS) throw new InvalidArgumentError(`expected a positive number of seconds, at most ${MAX_SECONDS} (24 days)`);
   return n;
 }
 
 export function addConnectionOptions(cmd: Command): Command {
   return cmd
     .option('-P, --port <n>', 'server port (default 21)', integer(1, 65535, 'a port number 1-65535'))
-    .option('-u, --user <name>', 'user name (default anonymous)')
+    .option('-u, --user <name[:password]>', 'user name (default anonymous), and the password after the first colon')
     .option('--password <pw>', 'password (visible to other users: prefer TFTP_PASSWORD, --password-stdin or ~/.netrc)')
     .option('--password-stdin', 'read the password from the first line of stdin')
-    .option('--netrc-file <path>', 'credentials file to use instead of ~/.netrc')
+    .option('--netrc-file <path>', 'credentials file to use instead of ~/.netrc (missing: exit 2)')
     .option('--tls [mode]', 'FTPS: explicit (AUTH TLS, the default) or implicit (port 990); also ftpes:// and ftps:// URLs')
     .option('--ca-file <pem>', 'also trust the CA certificates in this PEM file')
     .option('--pin-sha256 <fingerprint>', "accept exactly the server certificate with this SHA-256 fingerprint (-v prints it)")

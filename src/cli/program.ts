@@ -57,7 +57,10 @@ export function buildProgram(io: Io, version: string): Command {
       return n;
     })
     .option('--verify', "compare with the server's own digest (HASH, XSHA256, XSHA1, XMD5) when it offers one")
-    .option('--sha256 <hex>', 'check the download against this SHA-256 (mismatch: exit 11, no final file)')
+    .option('--sha256 <hex>', 'check the download against this SHA-256 (mismatch: exit 11, no final file)', (v: string) => {
+      if (!/^[0-9a-f]{64}$/i.test(v)) throw new InvalidArgumentError('expected a SHA-256: 64 hex digits');
+      return v.toLowerCase();
+    })
     .addHelpText('after', EXAMPLES.get)
     .action(async (target: string, a: string | undefined, b: string | undefined, opts: GetFlags) => {
       const { get } = await import('./commands/get.js');

@@ -1,6 +1,6 @@
 import type { Io } from './io.js';
-import type { ChalkInstance } from 'chalk';
-import { formatBytes } from './text.js';
+import { formatBytes, printable } from './text.js';
+import { progressLine, type LineOptions } from './progress-line.js';
 
 /** What a command tells the user about one transfer. */
 export interface Progress {
@@ -23,6 +23,7 @@ const REDRAW_MS = 200;
 
 export async function createProgress(io: Io, opts: ProgressOptions): Promise<Progress> {
   if (opts.quiet) return { start() {}, add() {}, finish() {} };
+  opts = { ...opts, name: printable(opts.name) }; // names come from servers
   if (opts.bar && io.stderr.isTTY) return terminalBar(io, opts);
   return summaryLine(io, opts);
 }
@@ -69,58 +70,33 @@ async function terminalBar(io: Io, opts: ProgressOptions): Promise<Progress> {
   // Loaded only when a bar is drawn (cli-progress, chalk): keeps start-up fast for scripts.
   const [{ SingleBar }, { colours }] = await Promise.all([import('cli-progress'), import('./output.js')]);
   const c = colours(io);
-  let bytes = 0;
-  let offset = 0;
-  let total: number | undefined;
-  let began = 0;
+  const line: Line = { name: opts.name, total: undefined, offset: 0, bytes: 0, began: 0, complete: false };
   let timer: NodeJS.Timeout | undefined;
   let bar: InstanceType<typeof SingleBar> | undefined;
-
-  // Fit the terminal: the text around the bar takes up to 58 columns; a long name is shortened.
-  const columns = io.stderr.columns ?? 80;
-  const name = opts.name.length > columns / 3 ? '…' + opts.name.slice(-Math.floor(columns / 3) + 1) : opts.name;
-  const barsize = Math.max(5, Math.min(30, columns - name.length - 58));
-  const payload = () => {
-    const seconds = (performance.now() - began) / 1000;
-    const done = offset + bytes;
-    return {
-      name,
-      done: formatBytes(done),
-      size: total === undefined ? '?' : formatBytes(total),
-      rate: rate(bytes, seconds),
-    };
-  };
-  const draw = () => bar?.update(total === undefined ? 0 : Math.min(offset + bytes, total), payload());
+  const draw = () => bar?.update(line.offset + line.bytes);
 
   return {
     start(size, from) {
-      total = size;
-      offset = from;
-      began = performance.now();
-      const format =
-        total === undefined
-          ? `{name} ${c.cyan('{done}')} | {rate}`
-          : `{name} ${c.cyan('{bar}')} {percentage}% | {done} of {size} | {rate} | ETA {eta_formatted}`;
+      Object.assign(line, { total: size, offset: from, began: performance.now() });
       bar = new SingleBar({
         stream: io.stderr as NodeJS.WriteStream,
-        format,
-        barsize,
+        // Fitted to the terminal's width at each redraw, so a resized terminal is followed too.
+        format: (_o, params) => render(line, params.maxWidth, { eta: true, paint: (b) => c.cyan(b) }),
         hideCursor: true,
         clearOnComplete: false,
-        etaBuffer: 50,
         fps: 5,
-        autopadding: true,
       });
-      bar.start(total ?? 0, Math.min(offset, total ?? 0), payload());
+      bar.start(size ?? 0, Math.min(from, size ?? 0));
       timer = setInterval(draw, REDRAW_MS);
       timer.unref();
     },
     add(n) {
-      bytes += n;
+      line.bytes += n;
     },
-    finish() {
+    finish(ok) {
       clearInterval(timer);
       if (!bar) return;
+      line.complete = ok;
       draw();
       bar.stop();
     },
@@ -131,27 +107,19 @@ function rate(bytes: number, seconds: number): string {
   return seconds > 0 ? `${formatBytes(Math.round(bytes / seconds))}/s` : '-';
 }
 
-/** What one line of a multi-file display shows. */
+/** What one line shows. */
 interface Line {
   name: string;
   total: number | undefined;
   offset: number;
   bytes: number;
   began: number;
+  complete: boolean;
 }
 
-function lineFormat(c: ChalkInstance, known: boolean): string {
-  return known ? `{name} ${c.cyan('{bar}')} {percentage}% | {done} of {size} | {rate}` : `{name} ${c.cyan('{done}')} | {rate}`;
-}
-
-function linePayload(line: Line) {
-  const seconds = (performance.now() - line.began) / 1000;
-  return {
-    name: line.name,
-    done: formatBytes(line.offset + line.bytes),
-    size: line.total === undefined ? '?' : formatBytes(line.total),
-    rate: rate(line.bytes, seconds),
-  };
+function render(line: Line, columns: number, opts: LineOptions): string {
+  const seconds = line.began ? (performance.now() - line.began) / 1000 : 0;
+  return progressLine({ name: line.name, total: line.total, done: line.offset + line.bytes, bytes: line.bytes, seconds, complete: line.complete }, columns, opts);
 }
 
 /**
@@ -167,30 +135,33 @@ export async function createOverallProgress(io: Io, opts: ProgressOptions & { to
   }
   const [{ MultiBar }, { colours }] = await Promise.all([import('cli-progress'), import('./output.js')]);
   const c = colours(io);
-  const columns = io.stderr.columns ?? 80;
-  const width = Math.floor(columns / 3);
-  const fit = (name: string) => (name.length > width ? '…' + name.slice(-width + 1) : name.padEnd(Math.min(width, 24)));
-  const multi = new MultiBar({ stream: io.stderr as NodeJS.WriteStream, hideCursor: true, clearOnComplete: false, fps: 5, autopadding: true, barsize: Math.max(5, Math.min(30, columns - width - 50)) });
+  const paint = (b: string) => c.cyan(b);
+  // One name column for every line, so that the bars align.
+  const nameColumns = (columns: number) => Math.max(10, Math.min(24, Math.floor(columns / 3)));
+  const format = (line: Line, eta: boolean) => (_o: unknown, params: { maxWidth: number }) => render(line, params.maxWidth, { eta, paint, nameColumns: nameColumns(params.maxWidth) });
+  const multi = new MultiBar({ stream: io.stderr as NodeJS.WriteStream, hideCursor: true, clearOnComplete: false, fps: 5 });
   let done = 0;
-  const all: Line = { name: '', total: opts.totalBytes, offset: 0, bytes: 0, began: performance.now() };
-  const label = () => fit(`${done}/${opts.files} files`);
-  const overall = multi.create(all.total ?? 0, 0, { ...linePayload(all), name: label() }, { format: lineFormat(c, all.total !== undefined) });
+  const all: Line = { name: '', total: opts.totalBytes, offset: 0, bytes: 0, began: performance.now(), complete: false };
+  const label = () => `${done}/${opts.files} files`;
+  all.name = label();
+  const overall = multi.create(all.total ?? 0, 0, {}, { format: format(all, true) });
   const active = new Map<Line, ReturnType<typeof multi.create>>();
   const draw = () => {
-    overall.update(Math.min(all.bytes, all.total ?? 0), { ...linePayload(all), name: label() });
-    for (const [line, bar] of active) bar.update(line.total === undefined ? 0 : Math.min(line.offset + line.bytes, line.total), linePayload(line));
+    all.name = label();
+    overall.update(Math.min(all.bytes, all.total ?? 0));
+    for (const [line, bar] of active) bar.update(line.total === undefined ? 0 : Math.min(line.offset + line.bytes, line.total));
   };
   const timer = setInterval(draw, REDRAW_MS);
   timer.unref();
   return {
     item(name) {
-      const line: Line = { name: fit(name), total: undefined, offset: 0, bytes: 0, began: 0 };
+      const line: Line = { name: printable(name), total: undefined, offset: 0, bytes: 0, began: 0, complete: false };
       return {
         start(total, offset) {
           const old = active.get(line); // a retry of this file
           if (old) multi.remove(old);
           Object.assign(line, { total, offset, bytes: 0, began: performance.now() });
-          active.set(line, multi.create(total ?? 0, Math.min(offset, total ?? 0), linePayload(line), { format: lineFormat(c, total !== undefined) }));
+          active.set(line, multi.create(total ?? 0, Math.min(offset, total ?? 0), {}, { format: format(line, false) }));
         },
         add(n) {
           line.bytes += n;
@@ -204,8 +175,9 @@ export async function createOverallProgress(io: Io, opts: ProgressOptions & { to
         },
       };
     },
-    finish() {
+    finish(ok) {
       clearInterval(timer);
+      all.complete = ok;
       draw();
       multi.stop();
     },

@@ -5,11 +5,11 @@ import type { Io } from './io.js';
 export function promptHidden(io: Io, question: string): Promise<string> {
   const stdin = io.stdin as NodeJS.ReadStream;
   return new Promise((resolve, reject) => {
-    io.stderr.write(question);
     let answer = '';
     const wasRaw = stdin.isRaw;
     stdin.setRawMode?.(true);
     stdin.resume();
+    io.stderr.write(question); // only once echo is off: what is typed after the prompt is never shown
     const done = (err?: Error) => {
       stdin.setRawMode?.(wasRaw ?? false);
       stdin.pause();

@@ -6,6 +6,7 @@ import type { Target } from './target.js';
 import { credentials, warn } from './credentials.js';
 import { printable } from './text.js';
 import { readFile } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
 import type { TlsOptions } from '../core/tls.js';
 import { LocalError, UsageError } from './exit-codes.js';
 
@@ -17,9 +18,9 @@ export interface Session {
 }
 
 export async function openSession(io: Io, target: Target, opts: ConnectionOptions): Promise<Session> {
+  const tls = await tlsOptions(io, target, opts); // a bad --ca-file is found before any password prompt
   const { user, password } = await credentials(io, target, opts);
   const trace = opts.verbose ? (dir: string, line: string) => io.stderr.write(`${dir} ${printable(line)}\n`) : undefined;
-  const tls = await tlsOptions(io, target, opts);
   const client = new FtpClient({ timeoutMs: opts.timeout * 1000, passive: !opts.active, trace, tls });
   // Outside a transfer (which sends ABOR itself), Ctrl-C simply hangs up.
   const onAbort = () => {
@@ -51,15 +52,31 @@ export async function tlsSettings(target: Target, opts: ConnectionOptions): Prom
   if (flag !== undefined && flag !== 'explicit' && flag !== 'implicit') throw new UsageError(`--tls takes "explicit" or "implicit", not ${JSON.stringify(flag)}`);
   const verify: Omit<TlsOptions, 'mode'> = {};
   if (opts.caFile) {
+    let pem: string;
     try {
-      verify.ca = [await readFile(opts.caFile, 'utf8')];
+      pem = await readFile(opts.caFile, 'utf8');
     } catch (err) {
       throw new LocalError(`cannot read --ca-file ${opts.caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
+    checkPemCertificates(pem, opts.caFile);
+    verify.ca = [pem];
   }
   if (opts.pinSha256) verify.pinSha256 = opts.pinSha256;
   if (opts.insecure) verify.insecure = true;
   return { mode: target.tls ?? flag, verify };
+}
+
+/** A --ca-file must hold PEM certificates, each one readable: else every handshake would fail later, less clearly. */
+function checkPemCertificates(pem: string, file: string): void {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new UsageError(`--ca-file ${file} holds no PEM certificate (no "-----BEGIN CERTIFICATE-----" block)`);
+  blocks.forEach((block, i) => {
+    try {
+      new X509Certificate(block);
+    } catch {
+      throw new UsageError(`--ca-file ${file}: certificate ${i + 1} is not a valid PEM certificate`);
+    }
+  });
 }
 
 export const INSECURE_WARNING = "--insecure: the server's certificate is not verified; anyone on the path can read and change this session";

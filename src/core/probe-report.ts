@@ -92,6 +92,10 @@ export interface ProbeReport {
   server: { host: string; port: number; address: string; tls: 'none' | 'explicit' | 'implicit' };
   greeting: string;
   user: string;
+  /** The login succeeded: the checks that need a session ran. */
+  loggedIn: boolean;
+  /** The server refused the login without TLS (it requires FTPS): its reply. The check-up then went on over AUTH TLS. */
+  loginNeedsTls: string | null;
   system: string | null;
   /** FEAT lines as the server sent them (trimmed); null when FEAT is refused. */
   feat: string[] | null;
@@ -104,6 +108,8 @@ export interface ProbeReport {
   authTls: TlsReport;
   features: {
     restStream: boolean;
+    /** REST tried for real (REST 1, then REST 0), whatever FEAT says. */
+    rest: Capability;
     size: Capability;
     mdtm: Capability;
     mfmt: boolean;

@@ -2,20 +2,18 @@
 // actually works (a small LIST over each data connection mode, AUTH TLS on a
 // connection of its own), and the flags that suit it. Nothing is written on
 // the server.
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { isIP } from 'node:net';
 import { Writable } from 'node:stream';
 import { FtpError } from '../protocol/errors.js';
-import { isCompletion, replyText, type Reply } from '../protocol/reply.js';
-import { parseEpsv, parsePasv } from '../protocol/parse.js';
+import { replyText, type Reply } from '../protocol/reply.js';
+import { parsePasv } from '../protocol/parse.js';
 import { FtpClient } from './client.js';
 import type { TraceFn } from './control.js';
-import { connectSocket } from './socket.js';
-import { normaliseFingerprint, type TlsOptions } from './tls.js';
+import type { TlsOptions } from './tls.js';
 import { featLines, parseFeatures } from '../protocol/feat.js';
 import { clockReport, firstFile } from './probe-clock.js';
-import { recommend } from './probe-advice.js';
-import type { Capability, DataCheck, DataMode, ProbeOptions, ProbeReport, TlsReport } from './probe-report.js';
+import { recommend, tlsRequiredReply } from './probe-advice.js';
+import { emptyTls, message, tlsCheck, untrusted, type TlsProbe } from './probe-tls.js';
+import type { Capability, DataCheck, DataMode, ProbeOptions, ProbeReport } from './probe-report.js';
 
 export type * from './probe-report.js';
 
@@ -54,9 +52,14 @@ class Prober {
   private readonly live = new Set<FtpClient>();
   private main: FtpClient | undefined;
   private readonly now: () => Date;
+  /** TLS of the session: the user's, or AUTH TLS once the server refused a login without it. */
+  private sessionTls: TlsOptions | undefined;
+  /** The first greeting and control address seen, for a report made without a login. */
+  private seen: { greeting: string; address: string } | undefined;
 
   constructor(private readonly opts: ProbeOptions) {
     this.now = opts.now ?? (() => new Date());
+    this.sessionTls = opts.tls;
   }
 
   async run(): Promise<ProbeReport> {
@@ -78,13 +81,13 @@ class Prober {
   private async checkUp(): Promise<ProbeReport> {
     const { opts } = this;
     this.step('connecting');
-    const first = await this.open(opts.tls, true);
-    const main = first.client;
-    this.main = main;
+    const { first, loginNeedsTls } = await this.firstSession();
     const report: ProbeReport = {
-      server: { host: opts.host, port: opts.port, address: main.peerAddress, tls: opts.tls?.mode ?? 'none' },
-      greeting: first.greeting,
+      server: { host: opts.host, port: opts.port, address: first?.client.peerAddress ?? this.seen?.address ?? opts.host, tls: this.sessionTls?.mode ?? 'none' },
+      greeting: first?.greeting ?? this.seen?.greeting ?? '',
       user: opts.user,
+      loggedIn: first !== undefined,
+      loginNeedsTls,
       system: null,
       feat: null,
       data: {} as ProbeReport['data'],
@@ -96,6 +99,9 @@ class Prober {
       clock: { method: 'none', file: null, mdtm: null, listTime: null, listMinusMdtmSeconds: null, mdtmMinusNowSeconds: null, summary: '' },
       recommended: { flags: [], notes: [] },
     };
+    if (!first) return this.withoutLogin(report);
+    const main = first.client;
+    this.main = main;
 
     const syst = await this.ask('SYST');
     if (syst?.code === 215) report.system = replyText(syst);
@@ -156,8 +162,11 @@ class Prober {
       size.detail = mdtm.detail = listing === null ? 'not tried: no listing' : 'not tried: no file in the listing';
     }
     this.checkAbort();
+    this.step('REST');
+    const rest = await this.restCheck(features.restStream);
     report.features = {
       restStream: features.restStream,
+      rest,
       size,
       mdtm,
       mfmt: features.has('MFMT'),
@@ -176,10 +185,76 @@ class Prober {
     if (last) this.live.delete(last);
 
     this.step('TLS');
-    report.authTls = await this.tlsCheck(report.feat === null ? null : features.authTls, report);
+    report.authTls = await tlsCheck(this.tlsProbe(), report.feat === null ? null : features.authTls, report);
     this.checkAbort();
-    report.recommended = recommend(report, opts);
+    report.recommended = recommend(report, { ...opts, tls: this.sessionTls });
     return report;
+  }
+
+  /**
+   * The first session, logged in. A server that refuses a login without TLS
+   * (530 "must use encryption" and the like) gets a second try over AUTH TLS.
+   * A certificate that is not trusted (or a refused AUTH TLS after such a
+   * refusal) leaves no session, but a report: doctor then tells how to get in.
+   */
+  private async firstSession(): Promise<{ first?: Awaited<ReturnType<Prober['open']>>; loginNeedsTls: string | null }> {
+    let loginNeedsTls: string | null = null;
+    try {
+      return { first: await this.open(this.sessionTls, true), loginNeedsTls };
+    } catch (err) {
+      loginNeedsTls = this.sessionTls ? null : tlsRequiredReply(err);
+      if (loginNeedsTls === null) {
+        if (this.sessionTls && untrusted(err)) return { loginNeedsTls };
+        throw err;
+      }
+    }
+    this.sessionTls = { mode: 'explicit', ...this.opts.tlsTrial };
+    try {
+      return { first: await this.open(this.sessionTls, true), loginNeedsTls };
+    } catch (err) {
+      if (err instanceof FtpError && err.kind === 'tls') return { loginNeedsTls };
+      throw err;
+    }
+  }
+
+  /** The report when no session could log in: what TLS does, and how to get in. */
+  private async withoutLogin(report: ProbeReport): Promise<ProbeReport> {
+    const why = 'not tried: no login'; // the TLS check says why
+    for (const mode of ['epsv', 'pasv', 'eprt', 'port'] as const) report.data[mode] = { ...blankCheck(mode.toUpperCase()), skipped: why };
+    const notTried = (): Capability => ({ advertised: false, file: null, works: null, detail: why });
+    report.features = { restStream: false, rest: notTried(), size: notTried(), mdtm: notTried(), mfmt: false, mlst: false, mlsd: false, mlstFacts: [], utf8: false, epsv: false, eprt: false, hash: null };
+    report.clock.summary = `unknown: ${why}`;
+    this.step('TLS');
+    report.authTls = await tlsCheck(this.tlsProbe(), null, report);
+    this.checkAbort();
+    if (this.seen) {
+      // Without a session, the trial's connection (a handshake only) saw them.
+      report.greeting ||= this.seen.greeting;
+      report.server.address = this.seen.address;
+    }
+    report.recommended = recommend(report, { ...this.opts, tls: this.sessionTls });
+    return report;
+  }
+
+  /** What the TLS check uses of this check-up. */
+  private tlsProbe(): TlsProbe {
+    const { host, user, password, timeoutMs, tlsTrial } = this.opts;
+    return { host, user, password, timeoutMs, tlsTrial, sessionTls: this.sessionTls, open: (tls, login) => this.open(tls, login), forget: (client) => this.live.delete(client) };
+  }
+
+  /** REST 1 answered 350 (then REST 0, so that nothing is left pending): resuming works, whatever FEAT says. */
+  private async restCheck(advertised: boolean): Promise<Capability> {
+    const rest: Capability = { advertised, file: null, works: null, detail: null };
+    try {
+      const client = await this.session();
+      const reply = await client.sendcmd('REST 1', { allowError: true });
+      rest.works = reply.code === 350;
+      rest.detail = `REST 1: ${reply.code} ${replyText(reply)}`;
+      if (rest.works) await client.sendcmd('REST 0', { allowError: true });
+    } catch (err) {
+      rest.detail ??= `not tried: ${message(err)}`;
+    }
+    return rest;
   }
 
   private step(what: string): void {
@@ -204,6 +279,7 @@ class Prober {
     try {
       this.checkAbort();
       const greeting = await client.connect(this.opts.host, this.opts.port);
+      this.seen ??= { greeting, address: client.peerAddress };
       // The client notes "TLS <protocol>, certificate SHA-256 <fingerprint>" once TLS is up.
       const note = this.transcript.slice(from).find((e) => e.dir === '*' && e.line.startsWith('TLS '));
       const protocol = note ? (/^TLS (\S+),/.exec(note.line)?.[1] ?? null) : null;
@@ -220,7 +296,7 @@ class Prober {
   private async session(): Promise<FtpClient> {
     if (this.main?.connected) return this.main;
     if (this.main) this.live.delete(this.main);
-    this.main = (await this.open(this.opts.tls, true)).client;
+    this.main = (await this.open(this.sessionTls, true)).client;
     return this.main;
   }
 
@@ -290,195 +366,8 @@ class Prober {
     }
     return { check, text: check.ok ? sink.text() : '' };
   }
-
-  /**
-   * AUTH TLS on a connection of its own: the handshake, the certificate, a
-   * protected LIST, and whether the data connection needs the control
-   * connection's TLS session.
-   */
-  private async tlsCheck(advertised: boolean | null, report: ProbeReport): Promise<TlsReport> {
-    const result = emptyTls();
-    result.advertised = advertised;
-    const own = this.opts.tls;
-    if (!own && advertised === false) {
-      result.reuseDetail = 'not tried: AUTH TLS not offered';
-      return result;
-    }
-    const tls: TlsOptions = own ?? { mode: 'explicit', ...this.opts.tlsTrial };
-    result.mode = tls.mode;
-    let client: FtpClient;
-    try {
-      const opened = await this.open(tls, false);
-      client = opened.client;
-      result.protocol = opened.protocol;
-    } catch (err) {
-      result.works = false;
-      result.error = message(err);
-      if (err instanceof FtpError && err.kind === 'tls' && /not trusted|does not match/.test(err.message)) {
-        // Learn the certificate (handshake only: nothing is sent over an unverified connection).
-        result.verification = false;
-        try {
-          const { client: peek, protocol } = await this.open({ mode: tls.mode, insecure: true }, false);
-          result.fingerprint = peek.fingerprint ?? null;
-          result.protocol = protocol;
-          await peek.quit();
-          this.live.delete(peek);
-        } catch {
-          // nothing more to learn
-        }
-        result.reuseDetail = 'unknown: certificate not trusted (rerun with --pin-sha256 or --ca-file to check the data connection)';
-      } else {
-        result.reuseDetail = 'unknown: TLS did not start';
-      }
-      return result;
-    }
-    result.works = true;
-    result.fingerprint = client.fingerprint ?? null;
-    result.verification = tls.insecure ? 'insecure' : tls.pinSha256 ? 'pin' : 'ca';
-    try {
-      await client.login(this.opts.user, this.opts.password); // PBSZ 0, PROT P
-    } catch (err) {
-      result.dataWorks = false;
-      result.error = message(err);
-      result.reuseDetail = 'unknown: could not protect the data connection';
-      client.close();
-      return result;
-    }
-    await this.reuseCheck(client, result, report);
-    client.close();
-    this.live.delete(client);
-    return result;
-  }
-
-  private async reuseCheck(client: FtpClient, result: TlsReport, report: ProbeReport): Promise<void> {
-    const { epsv, eprt } = report.data;
-    if (report.passiveWorks) {
-      client.passive = true;
-      client.features.epsv = epsv.ok ? undefined : false;
-    } else if (report.activeWorks) {
-      client.passive = false;
-      client.features.eprt = eprt.ok ? undefined : false;
-    } else {
-      result.reuseDetail = 'unknown: no data connection mode works';
-      return;
-    }
-    // A: the client's way, offering the control connection's session.
-    try {
-      await client.type('A');
-      const start = await client.transfercmd('LIST');
-      const socket = start.socket as TLSSocket;
-      result.sessionResumed = typeof socket.isSessionReused === 'function' ? socket.isSessionReused() : null;
-      const drained = new Promise<void>((resolve) => {
-        socket.on('error', () => {});
-        socket.once('close', () => resolve());
-        socket.resume();
-      });
-      const reply = await client.readReply();
-      await withTimeout(drained, this.opts.timeoutMs, 'data connection did not close');
-      if (!isCompletion(reply)) throw client.replyError(reply);
-      result.dataWorks = true;
-    } catch (err) {
-      result.dataWorks = false;
-      result.error = `protected LIST failed: ${message(err)}`;
-      result.reuseDetail = 'unknown: the protected data connection failed';
-      return;
-    }
-    if (result.sessionResumed === false) {
-      result.dataSessionReuse = 'not required';
-      result.reuseDetail = 'the data connection worked with a new TLS session';
-      return;
-    }
-    if (!report.passiveWorks) {
-      result.reuseDetail = 'unknown: the server resumes the session; only passive mode can check without it';
-      return;
-    }
-    // B: a data connection of our own that does not offer the session.
-    const b = await this.listWithoutResumption(client, result.fingerprint, epsv.ok);
-    if (b.ok === true) {
-      result.dataSessionReuse = 'not required';
-      result.reuseDetail = `the server resumes the session, and a data connection without it worked too`;
-    } else if (b.ok === false) {
-      result.dataSessionReuse = 'required';
-      result.reuseDetail = `a data connection with a new TLS session failed: ${b.detail}`;
-    } else {
-      result.reuseDetail = `unknown: ${b.detail}`;
-    }
-  }
-
-  /** ok true/false: the server accepted/refused a fresh TLS session on the data connection; null: cannot tell. */
-  private async listWithoutResumption(client: FtpClient, fingerprint: string | null, useEpsv: boolean): Promise<{ ok: boolean | null; detail: string }> {
-    let secure: TLSSocket | undefined;
-    try {
-      const setup = await client.sendcmd(useEpsv ? 'EPSV' : 'PASV');
-      const port = useEpsv ? parseEpsv(setup.lines.join(' ')) : parsePasv(setup.lines.join(' ')).port;
-      const raw = await connectSocket(client.peerAddress, port, this.opts.timeoutMs);
-      client.send('LIST');
-      const s = tlsConnect({ socket: raw, servername: isIP(this.opts.host) ? undefined : this.opts.host, rejectUnauthorized: false, minVersion: 'TLSv1.2' });
-      secure = s;
-      s.on('error', () => {});
-      const handshake = new Promise<boolean>((resolve, reject) => {
-        s.once('secureConnect', () => {
-          const seen = s.getPeerCertificate()?.fingerprint256;
-          // The same certificate as the control connection, or we learn nothing.
-          resolve(!!fingerprint && !!seen && normaliseFingerprint(seen) === normaliseFingerprint(fingerprint));
-        });
-        s.once('error', reject);
-        s.once('close', () => reject(new Error('closed during the handshake')));
-      });
-      handshake.catch(() => {});
-      const closed = new Promise<void>((resolve) => {
-        s.once('close', () => resolve());
-        s.resume();
-      });
-      const first = await client.readReply();
-      if (first.code >= 400) return { ok: false, detail: `${first.code} ${replyText(first)}` };
-      let sameCert: boolean;
-      try {
-        sameCert = await withTimeout(handshake, this.opts.timeoutMs, 'handshake timed out');
-      } catch (err) {
-        return { ok: false, detail: `handshake failed: ${message(err)}` };
-      }
-      if (!sameCert) return { ok: null, detail: 'the data connection showed another certificate' };
-      const final = await client.readReply();
-      await withTimeout(closed, this.opts.timeoutMs, 'data connection did not close');
-      if (isCompletion(final)) return { ok: true, detail: `${final.code} ${replyText(final)}` };
-      return { ok: false, detail: `${final.code} ${replyText(final)}` };
-    } catch (err) {
-      return { ok: null, detail: message(err) };
-    } finally {
-      secure?.destroy();
-    }
-  }
-}
-
-function emptyTls(): TlsReport {
-  return {
-    advertised: null,
-    mode: null,
-    works: null,
-    protocol: null,
-    fingerprint: null,
-    verification: null,
-    dataWorks: null,
-    sessionResumed: null,
-    dataSessionReuse: 'unknown',
-    reuseDetail: null,
-    error: null,
-  };
 }
 
 function blankCheck(command: string): DataCheck {
   return { ok: false, command, reply: null, refused: false, bytes: null, error: null, skipped: null };
-}
-
-function message(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).replace(/\s*[\r\n]+\s*/g, ' ');
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} within ${Math.round(ms / 1000)} s`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }

@@ -186,10 +186,23 @@ describe('doctor against ftp-srv', () => {
     expect(report.recommended.flags).toEqual(['--tls', 'implicit', '--ca-file', TEST_CA]);
   });
 
-  it('exits 9 when the session itself must be TLS and the certificate is not trusted', async () => {
-    const r = await doctorFails(`ftpes://127.0.0.1:${explicit.port}`);
+  it('an ftpes:// session whose certificate is not trusted: the fingerprint to pin, exit 0, no login', async () => {
+    const { io, stdout, stderr } = memoryIo();
+    await doctor(io, `ftpes://127.0.0.1:${explicit.port}`, flags({ verbose: true }));
+    const report = JSON.parse(stdout.text()) as ProbeReport;
+    expect(report).toMatchObject({ loggedIn: false, loginNeedsTls: null, server: { tls: 'explicit', address: '127.0.0.1' } });
+    expect(report.greeting).toBeTruthy();
+    expect(report.authTls).toMatchObject({ works: false, verification: false, fingerprint: fingerprint('server') });
+    expect(report.data.epsv.skipped).toBe('not tried: no login');
+    expect(report.recommended.flags).toEqual(['--tls', '--pin-sha256', fingerprint('server')]);
+    expect(report.recommended.notes.join('\n')).toMatch(/--ca-file/);
+    expect(stderr.text().split('\n').filter((l) => l.startsWith('> USER'))).toEqual([]); // nothing sent over an unverified connection
+  });
+
+  it('exits 9 when an ftpes:// session meets a refused AUTH TLS', async () => {
+    const r = await doctorFails(`ftpes://127.0.0.1:${plain.port}`);
     expect(r.code).toBe(EXIT.tls);
-    expect(r.message).toMatch(/certificate not trusted/);
+    expect(r.message).toMatch(/refused AUTH TLS: 502/);
   });
 
   it('prints an aligned table without colour when not on a terminal', async () => {
@@ -317,7 +330,22 @@ describe('doctor against a server with features turned off', () => {
     const { report } = await doctorJson('127.0.0.1', { port: s.port });
     expect(report.features).toMatchObject({ mlst: true, mlsd: true, mlstFacts: ['type', 'size', 'modify'], hash: ['SHA-256', 'SHA-1', 'MD5'], mfmt: true, utf8: false, restStream: false });
     expect(report.authTls).toMatchObject({ advertised: true, works: false, error: expect.stringMatching(/refused AUTH TLS: 504 not today/) });
-    expect(report.recommended.notes.join('\n')).toMatch(/REST STREAM not announced/);
+    // REST 1 is answered 350: resuming works without REST STREAM in FEAT; only --segments needs it.
+    expect(report.features.rest).toEqual({ advertised: false, file: null, works: true, detail: 'REST 1: 350 Restarting at 1' });
+    const notes = report.recommended.notes.join('\n');
+    expect(notes).not.toMatch(/-c and --retries/);
+    expect(notes).toMatch(/REST works, but FEAT does not announce REST STREAM: --segments downloads over one connection/);
+    const at = s.commands.indexOf('REST 1');
+    expect(s.commands.slice(at, at + 2)).toEqual(['REST 1', 'REST 0']); // nothing left pending
+  });
+
+  it('REST refused: says -c cannot resume, whatever FEAT says', async () => {
+    const s = await start({ handlers: { REST: '502 REST not implemented' } });
+    const { report } = await doctorJson('127.0.0.1', { port: s.port });
+    expect(report.features.restStream).toBe(true); // the fake FEAT lists it
+    expect(report.features.rest).toMatchObject({ works: false, detail: 'REST 1: 502 REST not implemented' });
+    expect(report.recommended.notes.join('\n')).toMatch(/REST is refused \(502 REST not implemented\): -c and --retries cannot resume here/);
+    expect(s.commands).not.toContain('REST 0');
   });
 
   it('tries AUTH TLS anyway when FEAT is refused', async () => {
@@ -395,6 +423,66 @@ describe('doctor against a server with features turned off', () => {
   });
 });
 
+// ---- servers that require TLS before the login ----
+
+describe('a server that refuses a login without TLS', () => {
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of closers.splice(0)) await c();
+  });
+  const serve = async (opts: MiniFtpsOptions) => {
+    const srv = await startMiniFtps({ explicit: true, ...opts });
+    closers.push(srv.close);
+    return srv;
+  };
+
+  it.each([
+    ['vsftpd', '530 Non-anonymous sessions must use encryption.'],
+    ['proftpd', '550 SSL/TLS required on the control channel'],
+    ['pure-ftpd', '421 Sorry, cleartext sessions are not accepted on this server.'],
+    ['IIS', '534 Policy requires SSL.'],
+  ])('like %s: doctor goes on over AUTH TLS and recommends --tls', async (_server, refusal) => {
+    const srv = await serve({ requireTls: refusal });
+    const { report } = await doctorJson(`ftp://alice:pw@127.0.0.1:${srv.port}`, { caFile: TEST_CA });
+    expect(report).toMatchObject({ loggedIn: true, loginNeedsTls: refusal, server: { tls: 'explicit' } });
+    expect(report.data.epsv.ok).toBe(true);
+    expect(report.authTls).toMatchObject({ works: true, verification: 'ca', dataWorks: true });
+    expect(report.recommended.flags).toEqual(['--tls', '--ca-file', TEST_CA]);
+    expect(report.recommended.notes.join('\n')).toMatch(/refuses to log in without TLS .*: use --tls or an ftpes:\/\/ URL/);
+    // The password went only over TLS: the first USER got the refusal, and no PASS followed it.
+    expect(srv.commands[0]).toBe('USER alice');
+    expect(srv.commands.indexOf('PASS pw')).toBeGreaterThan(srv.commands.indexOf('AUTH TLS'));
+  });
+
+  it('with a certificate that is not trusted: the fingerprint and --pin-sha256, exit 0, no login', async () => {
+    const srv = await serve({ requireTls: '530 Non-anonymous sessions must use encryption.', cert: 'other' });
+    const { io, stdout } = memoryIo();
+    await doctor(io, `ftp://alice:pw@127.0.0.1:${srv.port}`, flags({ json: false }));
+    const text = stdout.text();
+    expect(text).toMatch(/^Login +refused without TLS: 530 Non-anonymous sessions must use encryption\.$/m);
+    expect(text).toMatch(/not logged in as alice/);
+    expect(text).toContain(fingerprint('other'));
+    expect(text).toContain(`Recommended flags: --tls --pin-sha256 ${fingerprint('other')}`);
+    expect(text).toMatch(/--ca-file/);
+    expect(srv.commands.filter((c) => c.startsWith('PASS'))).toEqual([]);
+
+    const { report } = await doctorJson(`ftp://alice:pw@127.0.0.1:${srv.port}`, { pinSha256: fingerprint('other') });
+    expect(report).toMatchObject({ loggedIn: true, authTls: { works: true, verification: 'pin' } });
+    expect(report.recommended.flags).toEqual(['--tls', '--pin-sha256', fingerprint('other')]);
+  });
+
+  it('a wrong password over TLS is still exit 4; a plain "530 Login incorrect" is not taken for a TLS demand', async () => {
+    const srv = await serve({ requireTls: '530 Non-anonymous sessions must use encryption.', password: 'right' });
+    const r = await doctorFails(`ftp://alice:wrong@127.0.0.1:${srv.port}`, { caFile: TEST_CA });
+    expect(r.code).toBe(EXIT.login);
+    expect(r.message).toBe('tftp: login rejected: 530 Login incorrect.\n');
+    const plainRefusal = await serve({ requireTls: '530 Login incorrect.' });
+    const r2 = await doctorFails(`ftp://alice:pw@127.0.0.1:${plainRefusal.port}`, { caFile: TEST_CA });
+    expect(r2.code).toBe(EXIT.login);
+    expect(plainRefusal.commands).not.toContain('AUTH TLS');
+  });
+});
+
 // ---- TLS session reuse, with a small implicit FTPS server that can demand it ----
 
 describe('TLS session reuse on data connections', () => {
@@ -407,7 +495,7 @@ describe('TLS session reuse on data connections', () => {
     [false, 'not required', /without it worked too/],
     [true, 'required', /522 .*session reuse required/],
   ] as const)('demanding reuse %s -> %s', async (demand, verdict, detail) => {
-    const srv = await startMiniFtps(demand);
+    const srv = await startMiniFtps({ demandReuse: demand });
     closers.push(srv.close);
     const { report } = await doctorJson(`ftps://127.0.0.1:${srv.port}`, { caFile: TEST_CA });
     expect(report.data.epsv.ok).toBe(true); // tftp's own data connections resume the session
@@ -453,18 +541,36 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+interface MiniFtpsOptions {
+  /** Refuse a data connection that does not resume the control connection's TLS session. */
+  demandReuse?: boolean;
+  /** Explicit FTPS (plain until AUTH TLS) instead of implicit. */
+  explicit?: boolean;
+  /** The reply to USER before AUTH TLS: the server requires TLS (a 421 also hangs up). */
+  requireTls?: string;
+  cert?: 'server' | 'other';
+  /** The one password PASS accepts (default: any). */
+  password?: string;
+}
+
 /**
- * Implicit FTPS in a few lines: control and data listeners share session
- * ticket keys, so a client can resume the control session on the data
- * connection; with `demandReuse`, a data connection that does not is refused
- * with 522 (as vsftpd's require_ssl_reuse does).
+ * FTPS in a few lines: control and data listeners share session ticket keys,
+ * so a client can resume the control session on the data connection; with
+ * `demandReuse`, a data connection that does not is refused with 522 (as
+ * vsftpd's require_ssl_reuse does). With `requireTls`, a login before AUTH TLS
+ * is refused the way vsftpd, proftpd or pure-ftpd refuse it.
  */
-async function startMiniFtps(demandReuse: boolean): Promise<{ port: number; close: () => Promise<void> }> {
+async function startMiniFtps(opts: MiniFtpsOptions): Promise<{ port: number; commands: string[]; close: () => Promise<void> }> {
+  const { demandReuse = false, explicit = false, requireTls } = opts;
   const fixture = (f: string) => readFileSync(new URL(`../fixtures/tls/${f}`, import.meta.url));
-  const options: tls.TlsOptions = { key: fixture('server.key'), cert: fixture('server.pem'), ticketKeys: randomBytes(48) };
+  const cert = opts.cert ?? 'server';
+  const options: tls.TlsOptions = { key: fixture(`${cert}.key`), cert: fixture(`${cert}.pem`), ticketKeys: randomBytes(48) };
   const sockets = new Set<net.Socket>();
   const servers = new Set<net.Server>();
-  const control = tls.createServer(options, (sock) => {
+  const commands: string[] = [];
+  const onControl = (raw: net.Socket) => {
+    let sock = raw;
+    let secure = !explicit;
     sockets.add(sock);
     sock.on('error', () => {});
     sock.once('close', () => sockets.delete(sock));
@@ -489,10 +595,31 @@ async function startMiniFtps(demandReuse: boolean): Promise<{ port: number; clos
       return (srv.address() as AddressInfo).port;
     };
     const handle = async (line: string) => {
+      commands.push(line);
       const verb = line.split(' ')[0]!.toUpperCase();
       switch (verb) {
-        case 'USER': return reply('331 Password please');
-        case 'PASS': return reply('230 Logged in');
+        case 'AUTH': {
+          if (!explicit || secure) return reply('503 Already secure');
+          raw.off('data', onData);
+          reply('234 Proceed with negotiation');
+          const wrapped = new tls.TLSSocket(raw, { isServer: true, secureContext: tls.createSecureContext(options) });
+          wrapped.on('error', () => {});
+          wrapped.setEncoding('utf8');
+          wrapped.on('data', onData);
+          sockets.add(wrapped);
+          sock = wrapped;
+          secure = true;
+          return;
+        }
+        case 'USER':
+          if (requireTls && !secure) {
+            reply(requireTls);
+            if (requireTls.startsWith('421')) sock.end();
+            return;
+          }
+          return reply('331 Password please');
+        case 'REST': return reply(`350 Restarting at ${line.slice(5)}`);
+        case 'PASS': return reply(opts.password === undefined || line === `PASS ${opts.password}` ? '230 Logged in' : '530 Login incorrect.');
         case 'PBSZ': case 'PROT': case 'TYPE': return reply('200 OK');
         case 'SYST': return reply('215 UNIX Type: L8');
         case 'FEAT': return reply('211-Features\r\n PBSZ\r\n PROT\r\n EPSV\r\n SIZE\r\n211 End');
@@ -520,8 +647,7 @@ async function startMiniFtps(demandReuse: boolean): Promise<{ port: number; clos
         default: return reply('502 Not implemented');
       }
     };
-    sock.setEncoding('utf8');
-    sock.on('data', (chunk: string) => {
+    const onData = (chunk: string) => {
       buffered += chunk;
       let nl: number;
       while ((nl = buffered.indexOf('\n')) !== -1) {
@@ -529,11 +655,15 @@ async function startMiniFtps(demandReuse: boolean): Promise<{ port: number; clos
         buffered = buffered.slice(nl + 1);
         queue = queue.then(() => handle(line));
       }
-    });
-  });
+    };
+    sock.setEncoding('utf8');
+    sock.on('data', onData);
+  };
+  const control = explicit ? net.createServer(onControl) : tls.createServer(options, onControl);
   servers.add(control);
   await new Promise<void>((r) => control.listen(0, '127.0.0.1', () => r()));
   return {
+    commands,
     port: (control.address() as AddressInfo).port,
     close: async () => {
       for (const s of sockets) s.destroy();

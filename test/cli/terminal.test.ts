@@ -24,8 +24,8 @@ afterAll(async () => {
   await rm(local, { recursive: true, force: true });
 });
 
-async function inTerminal(args: string, env: Record<string, string> = {}): Promise<string> {
-  const command = `stty cols 72 rows 20; ${process.execPath} ${BIN} ${args}`;
+async function inTerminal(args: string, env: Record<string, string> = {}, cols = 72): Promise<string> {
+  const command = `stty cols ${cols} rows 20; ${process.execPath} ${BIN} ${args}`;
   const { stdout } = await run('script', ['-qfec', command, '/dev/null'], { cwd: local, env: { ...process.env, TERM: 'xterm', ...env }, encoding: 'buffer', maxBuffer: 1 << 24 });
   return stdout.toString('utf8');
 }
@@ -44,9 +44,21 @@ describe('progress bar in a terminal', () => {
     const drawn = frames(screen);
     expect(drawn.length).toBeGreaterThan(0);
     for (const f of drawn) expect(f.length).toBeLessThanOrEqual(72);
-    expect(drawn.at(-1)).toMatch(/big\.bin .*100% \| 24\.0 MiB of 24\.0 MiB/);
+    expect(drawn.at(-1)).toMatch(/big\.bin .*100% \| +24\.0 MiB of +24\.0 MiB/);
     expect(screen).toMatch(/\x1b\[3\dm/); // coloured on a terminal
     expect((await readFile(join(local, 'bar.bin'))).equals(data)).toBe(true);
+  }, 30_000);
+
+  it.each([50, 80])('fits a %i-column terminal, with no ETA before a rate is known', async (cols) => {
+    const screen = await inTerminal(`get -P ${server.port} 127.0.0.1 big.bin fit${cols}.bin`, {}, cols);
+    const drawn = frames(screen);
+    expect(drawn.length).toBeGreaterThan(1);
+    for (const f of drawn) expect(f.length, f).toBeLessThan(cols);
+    expect(drawn[0]).toMatch(/^big\.bin .* 0% \|/);
+    expect(drawn[0]).not.toMatch(/ETA|\/s/);
+    expect(drawn.at(-1)).toMatch(/100%/);
+    expect(drawn.at(-1)).not.toMatch(/ETA/);
+    expect((await readFile(join(local, `fit${cols}.bin`))).equals(data)).toBe(true);
   }, 30_000);
 
   it.each([['NO_COLOR=1', { NO_COLOR: '1' }, ''], ['--no-color', {}, '--no-color ']])('has no colour codes with %s', async (_label, env, flag) => {

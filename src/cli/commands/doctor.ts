@@ -16,11 +16,13 @@ Examples:
   tftp doctor --json ftp.example.com | jq .recommended.flags
   tftp doctor --ca-file corp-ca.pem ftp.example.com      # verify AUTH TLS with a private CA
 
-It connects and logs in, tries a small LIST over EPSV, PASV, EPRT and PORT,
-tries AUTH TLS on a connection of its own when the server offers it, asks
-SIZE and MDTM about a file the listing shows, and ends with the flags that
-suit the server. It writes nothing on the server. Exit 0 once it could
-connect and log in, whatever the checks found.`;
+It connects and logs in (over AUTH TLS when the server refuses a login
+without it), tries a small LIST over EPSV, PASV, EPRT and PORT, tries AUTH TLS
+on a connection of its own when the server offers it, asks SIZE and MDTM about
+a file the listing shows, tries REST, and ends with the flags that suit the
+server. It writes nothing on the server. Exit 0 once it could connect,
+whatever the checks found, also when a certificate that is not trusted kept it
+from logging in (it shows the fingerprint to pin); a rejected login is exit 4.`;
 
 /** Adds `tftp doctor <host|url>`. Call it before the loop that adds the exit codes to every command's help. */
 export function registerDoctor(program: Command, io: Io): void {
@@ -47,9 +49,9 @@ export async function doctor(io: Io, targetArg: string, opts: DoctorFlags): Prom
     import('../session.js'),
   ]);
   const target = parseTarget(targetArg);
-  const { user, password } = await credentials(io, target, opts);
   // Without --tls, the same settings verify doctor's trial of AUTH TLS.
   const { mode, verify: trial } = await tlsSettings(target, opts);
+  const { user, password } = await credentials(io, target, opts);
   const tls: TlsOptions | undefined = mode ? { mode, ...trial } : undefined;
   if (opts.insecure) warn(io, INSECURE_WARNING);
   const port = target.port ?? opts.port ?? (tls?.mode === 'implicit' ? 990 : 21);
@@ -89,10 +91,11 @@ async function formatReport(r: ProbeReport, io: Io): Promise<string> {
 
   const where = r.server.host.includes(':') ? `[${r.server.host}]:${r.server.port}` : `${r.server.host}:${r.server.port}`;
   const head: [string, string][] = [
-    ['Server', `${where}${r.server.address !== r.server.host ? ` (${r.server.address})` : ''}, ${r.server.tls === 'none' ? 'plain FTP' : `FTPS ${r.server.tls}`}, logged in as ${r.user}`],
+    ['Server', `${where}${r.server.address !== r.server.host ? ` (${r.server.address})` : ''}, ${r.server.tls === 'none' ? 'plain FTP' : `FTPS ${r.server.tls}`}, ${r.loggedIn ? 'logged in' : 'not logged in'} as ${r.user}`],
+    ...(r.loginNeedsTls ? [['Login', `refused without TLS: ${r.loginNeedsTls}`] as [string, string]] : []),
     ['Greeting', r.greeting],
-    ['System', r.system ?? '(SYST refused)'],
-    ['FEAT', r.feat === null ? '(FEAT refused)' : r.feat.length ? r.feat.join(', ') : '(none)'],
+    ['System', r.system ?? (r.loggedIn ? '(SYST refused)' : '(not asked: no login)')],
+    ['FEAT', r.feat === null ? (r.loggedIn ? '(FEAT refused)' : '(not asked: no login)') : r.feat.length ? r.feat.join(', ') : '(none)'],
   ];
 
   const rows: Row[] = [];
@@ -104,8 +107,10 @@ async function formatReport(r: ProbeReport, io: Io): Promise<string> {
   for (const [mode, check] of Object.entries(r.data) as [string, DataCheck][]) {
     rows.push([`${mode.toUpperCase()} data`, dataStatus(check), dataDetail(check) + (mode === 'pasv' ? pasvNote : '')]);
   }
-  rows.push(['Passive (default)', r.passiveWorks ? 'ok' : 'fail', r.passiveWorks ? 'EPSV, or PASV when EPSV is refused' : 'transfers without --active fail']);
-  rows.push(['Active (--active)', r.activeWorks ? 'ok' : 'fail', r.activeWorks ? 'EPRT, or PORT when EPRT is refused' : 'transfers with --active fail']);
+  if (r.loggedIn) {
+    rows.push(['Passive (default)', r.passiveWorks ? 'ok' : 'fail', r.passiveWorks ? 'EPSV, or PASV when EPSV is refused' : 'transfers without --active fail']);
+    rows.push(['Active (--active)', r.activeWorks ? 'ok' : 'fail', r.activeWorks ? 'EPRT, or PORT when EPRT is refused' : 'transfers with --active fail']);
+  }
 
   const t = r.authTls;
   const tlsStatus = t.works === true ? 'ok' : t.works === false ? 'fail' : t.advertised === false ? 'no' : 'unknown';
@@ -129,6 +134,7 @@ async function formatReport(r: ProbeReport, io: Io): Promise<string> {
 
   const f = r.features;
   rows.push(['REST STREAM', yes(f.restStream), 'from FEAT']);
+  rows.push(['REST', f.rest.works === null ? 'unknown' : f.rest.works ? 'yes' : 'refused', f.rest.detail ?? 'not tried']);
   rows.push(['SIZE', ...capability(f.size)]);
   rows.push(['MDTM', ...capability(f.mdtm)]);
   rows.push(['MFMT', yes(f.mfmt), 'from FEAT']);
