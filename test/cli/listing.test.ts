@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
 import { startFakeServer, waitUntil, type FakeServer } from '../support/fake-server.js';
 import { tftp } from '../support/cli.js';
 
@@ -112,6 +113,28 @@ describe('server text reaches the terminal escaped', () => {
     const names = await tftp(['ls', '--names', ...at(server)]);
     expect(names.code, names.stderr).toBe(0);
     expect(names.stdout.toString()).toBe('n\\x1b]0;pwned\\x07\\x1b[2J\nm\\x9b31m\n');
+  });
+
+  it('ls: a listing arriving one byte at a time keeps its characters, and CR CR LF ends a line', async () => {
+    const text = Buffer.from('-rw-r--r-- 1 0 0 5 Jan 01  2026 caf\u00e9 \u2603\r\r\n-rw-r--r-- 1 0 0 5 Jan 01  2026 a\rb\r\n');
+    server = await startFakeServer({
+      handlers: {
+        LIST: async ({ session }) => {
+          const data = await session.openData();
+          await session.reply(150, 'Here it comes');
+          for (let i = 0; i < text.length; i++) {
+            data.write(text.subarray(i, i + 1));
+            await new Promise((r) => setTimeout(r, 1));
+          }
+          data.end();
+          await once(data, 'close');
+          await session.reply(226, 'Done');
+        },
+      },
+    });
+    const r = await tftp(['ls', ...at(server), 'pub']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.toString()).toBe('-rw-r--r-- 1 0 0 5 Jan 01  2026 caf\u00e9 \u2603\n-rw-r--r-- 1 0 0 5 Jan 01  2026 a\\x0db\n');
   });
 
   it('ls --json: C1 characters are escaped too, and the names read back exactly', async () => {
