@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { FtpError, ProtocolError } from '../protocol/errors.js';
+import { FtpError, PermanentError, ProtocolError } from '../protocol/errors.js';
 import { isCompletion, replyText } from '../protocol/reply.js';
 import { parse257 } from '../protocol/parse.js';
 import { listingLines, parseListing, type ListEntry } from '../protocol/list.js';
@@ -90,11 +90,26 @@ async function mlsdLines(client: FtpClient, path: string | undefined, opts: List
     lines = listingLines(await retrieveText(client, path ? `MLSD ${path}` : 'MLSD', MAX_LISTING_BYTES, opts));
   } catch (err) {
     if (saysNoFiles(err) && (!path || (await isFolder(client, path)) === true)) return [];
+    // MLSD lists folders only (RFC 3659 7.1): a file has its facts line from MLST.
+    if (path && err instanceof PermanentError && (await isFolder(client, path)) === false) {
+      const line = await mlst(client, path);
+      if (line !== undefined) return [line];
+    }
     throw err;
   }
   // Servers send the folder's own cdir line; with nothing at all, it may not exist.
   if (lines.length === 0 && path && (await isFolder(client, path)) === false) throw noSuchPath(path);
   return lines;
+}
+
+/** The facts line of MLST's 250 reply (it starts with one space, RFC 3659 7.2); undefined when refused. */
+async function mlst(client: FtpClient, path: string): Promise<string | undefined> {
+  const reply = await client.sendcmd(`MLST ${path}`, { allowError: true });
+  if (reply.code !== 250) return undefined;
+  return reply.lines
+    .slice(1, -1)
+    .find((l) => l.startsWith(' '))
+    ?.slice(1);
 }
 
 /** True or false when CWD says; undefined when the session's folder could not be learned (we then never leave it). */

@@ -121,6 +121,16 @@ describe('a missing folder (vsftpd and pure-ftpd answer LIST with an empty 226)'
     expect(s.commands).toContain('LIST pub/file.txt');
   });
 
+  it('MLSD servers: a file is listed from MLST, a missing path is exit 5', async () => {
+    const s = await persona({ mlsd: true }, { folders: { pub: ['type=file;size=6; file.txt'] }, files: { 'pub/file.txt': 'file!\n' } });
+    const long = await tftp(['ls', '-l', ...at(s), 'pub/file.txt']);
+    expect(long.code, long.stderr).toBe(0);
+    expect(out(long)).toBe('-  6  2026-01-01 00:00  pub/file.txt\n');
+    const missing = await tftp(['ls', '-l', ...at(s), 'pub/nosuch']);
+    expect(missing.stderr).toBe('tftp: 550 pub/nosuch: No such file or directory\n');
+    expect(missing.code).toBe(5);
+  });
+
   it('an empty folder that exists is empty, exit 0', async () => {
     const s = await persona({});
     for (const flags of [[], ['-l'], ['--names']]) {

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { resolvePath, startFakeServer, type CommandContext, type FakeServer, type FakeSession } from './fake-server.js';
+import { resolvePath, startFakeServer, type CommandContext, type FakeServer, type FakeSession, type Handler } from './fake-server.js';
 
 /**
  * Fake servers that list folders the way real server families do, for the
@@ -37,7 +37,7 @@ const types = new WeakMap<FakeSession, string>();
 export async function startPersona(tree: Tree, persona: Persona = {}): Promise<FakeServer> {
   const folders = new Map(Object.entries(tree.folders));
   const home = persona.home ?? '';
-  const handlers: Record<string, (ctx: CommandContext) => unknown> = {
+  const handlers: Record<string, Handler> = {
     PASS: (ctx) => {
       ctx.session.cwd = home;
       return ctx.fallback();
@@ -61,6 +61,12 @@ export async function startPersona(tree: Tree, persona: Persona = {}): Promise<F
     SIZE: (ctx) => {
       ctx.arg = resolvePath(ctx.session.cwd, ctx.arg);
       return ctx.fallback();
+    },
+    MLST: (ctx) => {
+      const path = resolvePath(ctx.session.cwd, ctx.arg);
+      const body = tree.files?.[path];
+      if (body === undefined) return ctx.session.reply(550, `${ctx.arg}: No such file or directory`);
+      return ctx.session.send(`250- Listing ${ctx.arg}\r\n type=file;size=${body.length};modify=20260101000000; ${ctx.arg}\r\n250 End\r\n`);
     },
     LIST: (ctx) => list(ctx, 'LIST'),
     NLST: (ctx) => list(ctx, 'NLST'),
