@@ -6,7 +6,7 @@ import { isCompletion, isPreliminary, replyText, type Reply } from '../protocol/
 import { parseSize, parseTransferSize, parse257, plainAddress } from '../protocol/parse.js';
 import { checkCommandArgument } from '../protocol/command.js';
 import { featLines } from '../protocol/feat.js';
-import { parseListing, type ListEntry } from '../protocol/list.js';
+import { listEntries, retrieveText, MAX_LISTING_BYTES, type Listing, type ListOptions } from './listing.js';
 import { ControlConnection, type TraceFn } from './control.js';
 import { connectSocket } from './socket.js';
 import type { TlsSession, TlsOptions } from './tls.js';
@@ -33,13 +33,10 @@ export interface ServerFeatures {
   eprt?: boolean;
 }
 
-export interface Listing {
-  format: 'mlsd' | 'list';
-  entries: ListEntry[];
-  unparsed: string[];
-}
+export type { Listing, ListOptions } from './listing.js';
 
-const MAX_LISTING_BYTES = 64 * 1024 * 1024;
+/** Commands that change the session's folder: whatever list() knew of it is stale. */
+const CHANGES_FOLDER = /^(X?CWD|CDUP|XCUP)( |$)/i;
 
 /** Transfer commands that can be sent ahead: taking one back changes nothing on the server. */
 const SENDABLE_AHEAD = new Set(['RETR', 'LIST', 'NLST', 'MLSD']);
@@ -72,6 +69,11 @@ export class FtpClient {
   private tls: TlsSession | undefined;
   /** A transfer command already sent, with EPSV, ahead of its transfercmd (see TransferOptions.next). */
   private sentAhead: string | undefined;
+  /**
+   * The folder the session is in, once a listing has learned it (PWD, checked
+   * with CWD); null when PWD cannot be gone back to. Any CWD or CDUP forgets it.
+   */
+  knownFolder: string | null | undefined;
 
   constructor(private readonly options: FtpClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
@@ -164,6 +166,7 @@ export class FtpClient {
   async sendcmd(line: string, opts: { allowError?: boolean } = {}): Promise<Reply> {
     if (this.sentAhead !== undefined) await this.cancelSentAhead();
     const control = this.connection();
+    if (CHANGES_FOLDER.test(line)) this.knownFolder = undefined;
     control.send(line);
     const reply = await control.read();
     if (reply.code >= 400 && !opts.allowError) throw this.replyError(reply);
@@ -220,32 +223,19 @@ export class FtpClient {
   }
 
   /**
-   * Lists a folder: MLSD when FEAT offers MLST (exact, machine-readable),
-   * else LIST parsed from its ls -l or DOS form. Lines that cannot be parsed
-   * come back in `unparsed`, never dropped.
+   * Lists a folder (or a file): MLSD when FEAT offers MLST (exact,
+   * machine-readable), else LIST parsed from its ls -l or DOS form, from
+   * inside the folder (see core/listing.ts); the session ends up in the
+   * folder it was in. Lines that cannot be parsed come back in `unparsed`,
+   * never dropped. A path that names nothing is a 'permanent' FtpError.
    */
-  async list(path?: string): Promise<Listing> {
-    const format = (await this.hasFeature('MLST')) ? 'mlsd' : 'list';
-    const verb = format === 'mlsd' ? 'MLSD' : 'LIST';
-    const text = await this.retrieveText(path ? `${verb} ${path}` : verb);
-    const lines = text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.length > 0);
-    return { format, ...parseListing(lines, format, new Date()) };
+  list(path?: string, opts: ListOptions = {}): Promise<Listing> {
+    return listEntries(this, path, opts);
   }
 
   /** A small download (a listing) into memory; a server sending more than `maxBytes` is cut off. */
-  async retrieveText(cmd: string, maxBytes = MAX_LISTING_BYTES): Promise<string> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        if (size > maxBytes) return done(new ProtocolError(`listing too long: over ${maxBytes} bytes`));
-        chunks.push(chunk);
-        done();
-      },
-    });
-    await this.retrieve(cmd, sink);
-    return Buffer.concat(chunks).toString('utf8');
+  retrieveText(cmd: string, maxBytes = MAX_LISTING_BYTES, opts: ListOptions = {}): Promise<string> {
+    return retrieveText(this, cmd, maxBytes, opts);
   }
 
   /** MDTM of a remote file as the server states it (YYYYMMDDHHMMSS[.sss], UTC), or undefined. */

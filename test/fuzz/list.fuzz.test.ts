@@ -27,7 +27,7 @@ function timed(parse: () => ListEntry | null): Outcome {
   return r;
 }
 
-const KEYS = new Set(['name', 'type', 'size', 'modified', 'permissions', 'target']);
+const KEYS = new Set(['name', 'type', 'size', 'modified', 'permissions', 'perm', 'target']);
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 
 /** What any entry must look like, whatever the input. */
@@ -47,7 +47,9 @@ function checkEntry(r: Outcome): void {
     // A real calendar date: the Date round-trip would shift Feb 30 to Mar 2.
     expect(new Date(e.modified).toISOString().slice(0, 19)).toBe(e.modified.slice(0, 19));
   }
-  if (e.permissions !== undefined) expect(typeof e.permissions).toBe('string');
+  // Permissions always read as ls shows them, whatever the server sent.
+  if (e.permissions !== undefined) expect(e.permissions).toMatch(/^([r-][w-][xsStTl-]){3}$/);
+  if (e.perm !== undefined) expect(typeof e.perm).toBe('string');
   if (e.target !== undefined) {
     expect(e.type).toBe('link');
     expect(e.target.length).toBeGreaterThan(0);
@@ -308,15 +310,31 @@ describe('round trips', () => {
       order: fc.array(fc.nat(), { minLength: 8, maxLength: 8 }),
       cases: fc.array(fc.constantFrom('lower', 'upper', 'title'), { minLength: 8, maxLength: 8 }),
       trailing: fc.boolean(),
+      /** A link as type=OS.unix=slink:<target>, or as type=file with a UNIX.slink fact. */
+      slinkFact: fc.boolean(),
     })
     .filter((r) => !(r.type === 'dir' && (r.name === '.' || r.name === '..')));
+
+  /** A mode as ls -l shows it, written out bit by bit: the parser must agree. */
+  const rwx = (m: number) =>
+    [...'rwxrwxrwx']
+      .map((c, i) => {
+        const on = (m & (0o400 >> i)) !== 0;
+        const special = i === 2 ? m & 0o4000 : i === 5 ? m & 0o2000 : i === 8 ? m & 0o1000 : 0;
+        if (!special) return on ? c : '-';
+        const mark = i === 8 ? 't' : 's';
+        return on ? mark : mark.toUpperCase();
+      })
+      .join('');
 
   it('an entry formatted as an MLSD line reads back equal', () => {
     fc.assert(
       fc.property(mlsdEntry, (e) => {
         const facts: [string, string][] = [];
-        const type = e.type === 'link' ? (e.target === undefined ? 'OS.unix=symlink' : `OS.unix=slink:${e.target}`) : e.type;
+        const asFact = e.type === 'link' && e.slinkFact && e.target !== undefined;
+        const type = e.type === 'link' ? (asFact ? 'file' : e.target === undefined ? 'OS.unix=symlink' : `OS.unix=slink:${e.target}`) : e.type;
         facts.push(['type', type]);
+        if (asFact) facts.push(['UNIX.slink', e.target!]);
         if (e.size !== undefined) facts.push([e.type === 'dir' && e.sizd ? 'sizd' : 'size', String(e.size)]);
         let modified: string | undefined;
         if (e.modified) {
@@ -343,8 +361,8 @@ describe('round trips', () => {
         const expected: ListEntry = { name: e.name, type: e.type };
         if (e.size !== undefined) expected.size = e.size;
         if (modified !== undefined) expected.modified = modified;
-        const perms = e.mode ?? e.perm;
-        if (perms !== undefined) expected.permissions = perms;
+        if (e.mode !== undefined) expected.permissions = rwx(parseInt(e.mode, 8));
+        if (e.perm !== undefined) expected.perm = e.perm;
         if (e.type === 'link' && e.target !== undefined) expected.target = e.target;
         expect(parseMlsdLine(line)).toEqual(expected);
       }),

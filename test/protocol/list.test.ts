@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectProtocolError } from '../support/expect-error.js';
-import { parseListing, parseListLine, parseMlsdLine, type ListEntry } from '../../src/protocol/list.js';
+import { listingLines, parseListing, parseListLine, parseMlsdLine, type ListEntry } from '../../src/protocol/list.js';
 
 /** Listings below were taken "now": HH:MM dates fall in 2026 unless they are more than half a year ahead. */
 const NOW = new Date('2026-11-25T14:00:00Z');
@@ -231,26 +231,41 @@ describe('parseMlsdLine', () => {
     // RFC 3659 7.7 examples.
     ['RFC cdir', 'Type=cdir;Modify=19981107085215;Perm=el; /tmp', null],
     ['RFC pdir', 'Type=pdir;Unique=keVO1+d?3;Perm=el; ..', null],
-    ['RFC file, empty perm', 'Type=file;Size=25730;Modify=19940728095854;Perm=; capmux.tar.z', { name: 'capmux.tar.z', type: 'file', size: 25730, modified: '1994-07-28T09:58:54Z', permissions: '' }],
-    ['RFC file', 'Type=file;Size=1830;Modify=19940916055648;Perm=r; hatch.c', { name: 'hatch.c', type: 'file', size: 1830, modified: '1994-09-16T05:56:48Z', permissions: 'r' }],
+    ['RFC file, empty perm', 'Type=file;Size=25730;Modify=19940728095854;Perm=; capmux.tar.z', { name: 'capmux.tar.z', type: 'file', size: 25730, modified: '1994-07-28T09:58:54Z', perm: '' }],
+    ['RFC file', 'Type=file;Size=1830;Modify=19940916055648;Perm=r; hatch.c', { name: 'hatch.c', type: 'file', size: 1830, modified: '1994-09-16T05:56:48Z', perm: 'r' }],
     ['RFC unique only', 'type=dir;unique=AQkAAAAAAAABCAAA; bin', { name: 'bin', type: 'dir' }],
-    ['RFC MLST path', 'Type=file;Size=1024990;Perm=r; /tmp/cap60.pl198.tar.gz', { name: '/tmp/cap60.pl198.tar.gz', type: 'file', size: 1024990, permissions: 'r' }],
+    ['RFC MLST path', 'Type=file;Size=1024990;Perm=r; /tmp/cap60.pl198.tar.gz', { name: '/tmp/cap60.pl198.tar.gz', type: 'file', size: 1024990, perm: 'r' }],
     // pure-ftpd.
-    ['pure-ftpd file', 'type=file;size=12;modify=20261125134500;UNIX.mode=0644;UNIX.uid=1000;UNIX.gid=1000;unique=803g2a7a; a.txt', { name: 'a.txt', type: 'file', size: 12, modified: '2026-11-25T13:45:00Z', permissions: '0644' }],
-    ['pure-ftpd dir, sizd', 'type=dir;sizd=4096;modify=20261125134500;UNIX.mode=0755;UNIX.uid=1000;UNIX.gid=1000;unique=803g2a7b; sub', { name: 'sub', type: 'dir', size: 4096, modified: '2026-11-25T13:45:00Z', permissions: '0755' }],
+    ['pure-ftpd file', 'type=file;size=12;modify=20261125134500;UNIX.mode=0644;UNIX.uid=1000;UNIX.gid=1000;unique=803g2a7a; a.txt', { name: 'a.txt', type: 'file', size: 12, modified: '2026-11-25T13:45:00Z', permissions: 'rw-r--r--' }],
+    ['pure-ftpd dir, sizd', 'type=dir;sizd=4096;modify=20261125134500;UNIX.mode=0755;UNIX.uid=1000;UNIX.gid=1000;unique=803g2a7b; sub', { name: 'sub', type: 'dir', size: 4096, modified: '2026-11-25T13:45:00Z', permissions: 'rwxr-xr-x' }],
     ['pure-ftpd cdir', 'type=cdir;sizd=4096;modify=20261125134500;UNIX.mode=0755;UNIX.uid=1000;UNIX.gid=1000;unique=803g2a79; .', null],
     ['pure-ftpd pdir', 'type=pdir;sizd=4096;modify=20261125134500;UNIX.mode=0755;UNIX.uid=0;UNIX.gid=0;unique=803g2; ..', null],
-    // proftpd: facts sorted by name, unix.mode preferred over perm.
-    ['proftpd file', 'modify=20261125134500;perm=adfrw;size=12;type=file;unique=FD00U1234;UNIX.group=1000;UNIX.groupname=ftp;UNIX.mode=0644;UNIX.owner=1000;UNIX.ownername=ftp; a.txt', { name: 'a.txt', type: 'file', size: 12, modified: '2026-11-25T13:45:00Z', permissions: '0644' }],
-    ['proftpd symlink', 'modify=20261125134500;perm=adfrw;size=9;type=OS.unix=symlink;unique=FD00U1235;UNIX.mode=0777; motd', { name: 'motd', type: 'link', size: 9, modified: '2026-11-25T13:45:00Z', permissions: '0777' }],
-    ['proftpd slink with target', 'modify=20261125134500;perm=adfrw;size=9;type=OS.unix=slink:/etc/motd;unique=FD00U1235; motd', { name: 'motd', type: 'link', size: 9, modified: '2026-11-25T13:45:00Z', permissions: 'adfrw', target: '/etc/motd' }],
-    ['proftpd milliseconds', 'modify=20261125134500.123;perm=adfrw;size=1;type=file; ms', { name: 'ms', type: 'file', size: 1, modified: '2026-11-25T13:45:00.123Z', permissions: 'adfrw' }],
+    // proftpd: facts sorted by name; UNIX.mode is the permissions, perm (what this user may do) kept apart.
+    ['proftpd file', 'modify=20261125134500;perm=adfrw;size=12;type=file;unique=FD00U1234;UNIX.group=1000;UNIX.groupname=ftp;UNIX.mode=0644;UNIX.owner=1000;UNIX.ownername=ftp; a.txt', { name: 'a.txt', type: 'file', size: 12, modified: '2026-11-25T13:45:00Z', permissions: 'rw-r--r--', perm: 'adfrw' }],
+    ['proftpd symlink', 'modify=20261125134500;perm=adfrw;size=9;type=OS.unix=symlink;unique=FD00U1235;UNIX.mode=0777; motd', { name: 'motd', type: 'link', size: 9, modified: '2026-11-25T13:45:00Z', permissions: 'rwxrwxrwx', perm: 'adfrw' }],
+    ['proftpd slink with target', 'modify=20261125134500;perm=adfrw;size=9;type=OS.unix=slink:/etc/motd;unique=FD00U1235; motd', { name: 'motd', type: 'link', size: 9, modified: '2026-11-25T13:45:00Z', perm: 'adfrw', target: '/etc/motd' }],
+    ['proftpd milliseconds', 'modify=20261125134500.123;perm=adfrw;size=1;type=file; ms', { name: 'ms', type: 'file', size: 1, modified: '2026-11-25T13:45:00.123Z', perm: 'adfrw' }],
     // Facts are case-insensitive; values of type too.
     ['upper-case facts', 'TYPE=FILE;SIZE=1;MODIFY=20261125134500; x', { name: 'x', type: 'file', size: 1, modified: '2026-11-25T13:45:00Z' }],
     ['mixed-case type', 'Type=Dir; x', { name: 'x', type: 'dir' }],
     ['slink target keeps its case', 'type=OS.UNIX=SLINK:/Target/Case; l', { name: 'l', type: 'link', target: '/Target/Case' }],
     ['slink target may hold =', 'type=OS.unix=slink:a=b;size=3; l', { name: 'l', type: 'link', size: 3, target: 'a=b' }],
     ['slink with empty target', 'type=OS.unix=slink:; l', { name: 'l', type: 'link' }],
+    // Links named by a fact of their own, beside type=file (or dir).
+    ['UNIX.slink with type=file', 'type=file;size=9;UNIX.slink=/etc/motd; motd', { name: 'motd', type: 'link', size: 9, target: '/etc/motd' }],
+    ['unix.slink, lower case', 'type=file;unix.slink=data.bin; latest', { name: 'latest', type: 'link', target: 'data.bin' }],
+    ['UNIX.slink with type=dir', 'type=dir;UNIX.slink=/srv/pub; pub', { name: 'pub', type: 'link', target: '/srv/pub' }],
+    ['UNIX.slink empty', 'type=file;UNIX.slink=; l', { name: 'l', type: 'link' }],
+    ['slink type wins over the fact', 'type=OS.unix=slink:/a;UNIX.slink=/b; l', { name: 'l', type: 'link', target: '/a' }],
+    ['symlink type, target from the fact', 'type=OS.unix=symlink;UNIX.slink=/b; l', { name: 'l', type: 'link', target: '/b' }],
+    // UNIX.mode as ls shows it; a mode that is not octal is left out.
+    ['setuid, setgid, sticky', 'type=file;UNIX.mode=7755; s', { name: 's', type: 'file', permissions: 'rwsr-sr-t' }],
+    ['special bits without x', 'type=file;UNIX.mode=7644; s', { name: 's', type: 'file', permissions: 'rwSr-Sr-T' }],
+    ['three digits', 'type=file;UNIX.mode=640; m', { name: 'm', type: 'file', permissions: 'rw-r-----' }],
+    ['a whole st_mode', 'type=file;UNIX.mode=100600; m', { name: 'm', type: 'file', permissions: 'rw-------' }],
+    ['mode 0', 'type=file;UNIX.mode=0; m', { name: 'm', type: 'file', permissions: '---------' }],
+    ['not octal', 'type=file;UNIX.mode=0789;perm=r; m', { name: 'm', type: 'file', perm: 'r' }],
+    ['symbolic mode is not octal', 'type=file;UNIX.mode=rwxr-xr-x; m', { name: 'm', type: 'file' }],
     ['other OS types are files', 'type=OS.unix=chr-1/3; null', { name: 'null', type: 'file' }],
     ['size preferred over sizd', 'type=dir;size=1;sizd=2; d', { name: 'd', type: 'dir', size: 1 }],
     // Fractions of a second: normalised to milliseconds.
@@ -305,6 +320,21 @@ describe('parseMlsdLine', () => {
     ['type=file;noequals; y', /bad fact/],
   ])('%j throws', (line, message) => {
     expectProtocolError(() => parseMlsdLine(line), message);
+  });
+});
+
+describe('listingLines', () => {
+  it('splits at LF and drops every trailing CR and the empty lines', () => {
+    expect(listingLines('a\r\nb\r\r\nc\nd\r\r\r\n\r\n\n e \r')).toEqual(['a', 'b', 'c', 'd', ' e ']);
+  });
+
+  it('keeps a CR inside a line', () => {
+    expect(listingLines('type=file; a\rb\r\n')).toEqual(['type=file; a\rb']);
+  });
+
+  it('an empty text has no lines', () => {
+    expect(listingLines('')).toEqual([]);
+    expect(listingLines('\r\n\r\r\n')).toEqual([]);
   });
 });
 

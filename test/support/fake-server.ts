@@ -92,6 +92,8 @@ const PASSIVE_WAIT_MS = 10_000;
 export class FakeSession {
   /** REST offset for the next transfer. */
   rest = 0;
+  /** The folder CWD moved to, relative to the root ('' is the root). */
+  cwd = '';
   private out: Promise<void> = Promise.resolve();
   private pasv: net.Server | null = null;
   private pasvConn: Promise<Socket | null> | null = null;
@@ -205,7 +207,7 @@ export class FakeServer {
   epsvReply: FakeServerOptions['epsvReply'];
   beforeActiveConnect: FakeServerOptions['beforeActiveConnect'];
   files = new Map<string, Buffer>();
-  /** Raw LIST output per folder (the LIST argument without a leading '/'), replacing the generated one. */
+  /** Raw LIST output per folder (the one the LIST argument names from the session's folder, without a leading '/'), replacing the generated one. */
   listings = new Map<string, string>();
   /** Raw MLSD output per folder; MLSD of a folder not in here is answered 502. */
   mlsd = new Map<string, string>();
@@ -400,9 +402,15 @@ const DEFAULTS: Record<string, Builtin> = {
   OPTS: ok(200, 'OK'),
   NOOP: ok(200, 'OK'),
   SYST: ok(215, 'UNIX Type: L8'),
-  PWD: ok(257, '"/" is the current directory'),
-  CWD: ok(250, 'Directory changed'),
-  CDUP: ok(250, 'Directory changed'),
+  PWD: ({ session }) => session.reply(257, `"/${session.cwd}" is the current directory`),
+  CWD: ({ session, arg }) => {
+    session.cwd = resolvePath(session.cwd, arg);
+    return session.reply(250, 'Directory changed');
+  },
+  CDUP: ({ session }) => {
+    session.cwd = resolvePath(session.cwd, '..');
+    return session.reply(250, 'Directory changed');
+  },
   FEAT: ({ session }) => {
     const le = session.server.lineEnding;
     const feats = ['EPSV', 'PASV', 'SIZE', 'REST STREAM', 'UTF8'];
@@ -454,10 +462,10 @@ const DEFAULTS: Record<string, Builtin> = {
     return sendData(ctx, body.subarray(from), `Opening BINARY mode data connection for ${name} (${body.length} bytes)`);
   },
   MLSD: (ctx) => {
-    const body = ctx.server.mlsd.get(fileKey(ctx.arg));
+    const body = ctx.server.mlsd.get(resolvePath(ctx.session.cwd, ctx.arg));
     return body === undefined ? ctx.session.reply(502, 'MLSD not implemented') : sendData(ctx, Buffer.from(body), 'Here comes the machine listing');
   },
-  LIST: (ctx) => sendData(ctx, Buffer.from(ctx.server.listings.get(fileKey(ctx.arg)) ?? listing(ctx.server, true)), 'Here comes the directory listing'),
+  LIST: (ctx) => sendData(ctx, Buffer.from(ctx.server.listings.get(resolvePath(ctx.session.cwd, ctx.arg)) ?? listing(ctx.server, true)), 'Here comes the directory listing'),
   NLST: (ctx) => sendData(ctx, Buffer.from(listing(ctx.server, false)), 'Here comes the directory listing'),
   STOR: (ctx) => receiveData(ctx, false),
   APPE: (ctx) => receiveData(ctx, true),
@@ -703,4 +711,14 @@ function verbOf(line: string): string {
 
 function fileKey(name: string): string {
   return name.replace(/^\/+/, '');
+}
+
+/** `path` seen from the folder `cwd` (both relative to the root): '.', '..' and a leading '/' resolved. */
+export function resolvePath(cwd: string, path: string): string {
+  const parts = path.startsWith('/') ? [] : cwd.split('/').filter(Boolean);
+  for (const part of path.split('/')) {
+    if (part === '..') parts.pop();
+    else if (part !== '' && part !== '.') parts.push(part);
+  }
+  return parts.join('/');
 }

@@ -1,0 +1,190 @@
+import { Writable } from 'node:stream';
+import { FtpError, PermanentError, ProtocolError } from '../protocol/errors.js';
+import { isCompletion, replyText } from '../protocol/reply.js';
+import { parse257 } from '../protocol/parse.js';
+import { listingLines, parseListing, type ListEntry } from '../protocol/list.js';
+import type { FtpClient } from './client.js';
+
+/**
+ * Folder listings, the way servers really answer them. LIST and NLST take
+ * their argument badly: BSD-derived servers split it at spaces (they run `ls`
+ * on it), vsftpd and pure-ftpd answer a missing folder with an empty 226. So
+ * a folder is listed from inside: CWD into it, LIST with no argument, CWD back
+ * to where the session was (learned once with PWD, and checked). A path CWD
+ * refuses is not a folder: it is listed as the argument (a file shows
+ * itself), and nothing at all then means there is no such thing. MLSD takes
+ * its argument as one path (RFC 3659), so it keeps it.
+ */
+
+export interface Listing {
+  format: 'mlsd' | 'list';
+  entries: ListEntry[];
+  unparsed: string[];
+}
+
+export interface ListOptions {
+  /** Aborts the listing's transfer (ABOR), as for any download. */
+  signal?: AbortSignal | undefined;
+}
+
+export const MAX_LISTING_BYTES = 64 * 1024 * 1024;
+
+/** Where a listing runs: inside the folder (it exists), for a path that is not a folder, or we could not tell. */
+type Where = 'inside' | 'not-folder' | 'unknown';
+
+/** MLSD when FEAT offers MLST, else LIST; in binary mode, so no server's ASCII conversion gets in the way. */
+export async function listEntries(client: FtpClient, path: string | undefined, opts: ListOptions = {}): Promise<Listing> {
+  const format = (await client.hasFeature('MLST')) ? 'mlsd' : 'list';
+  await client.type('I');
+  const lines = format === 'mlsd' ? await mlsdLines(client, path, opts) : await inFolder(client, path, (arg, where) => listLines(client, arg, where, path, opts));
+  return { format, ...parseListing(lines, format, new Date()) };
+}
+
+/** LIST or NLST of `path` as the server formats it, into `dest` (left open), in ASCII mode. */
+export async function listRaw(client: FtpClient, verb: 'LIST' | 'NLST', path: string | undefined, dest: Writable, opts: ListOptions = {}): Promise<void> {
+  await client.type('A'); // text: CRLF becomes LF on the way out
+  await inFolder(client, path, async (arg, where) => {
+    let bytes: number;
+    try {
+      bytes = await client.retrieve(arg === undefined ? verb : `${verb} ${arg}`, dest, { keepOpen: true, signal: opts.signal });
+    } catch (err) {
+      if (where === 'inside' && saysNoFiles(err)) return;
+      throw err;
+    }
+    if (bytes === 0 && where === 'not-folder') throw noSuchPath(path!);
+  });
+}
+
+/** A small download (a listing) into memory; a server sending more than `maxBytes` is cut off. */
+export async function retrieveText(client: FtpClient, cmd: string, maxBytes = MAX_LISTING_BYTES, opts: ListOptions = {}): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (size > maxBytes) return done(new ProtocolError(`listing too long: over ${maxBytes} bytes`));
+      chunks.push(chunk);
+      done();
+    },
+  });
+  await client.retrieve(cmd, sink, { signal: opts.signal });
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function listLines(client: FtpClient, arg: string | undefined, where: Where, path: string | undefined, opts: ListOptions): Promise<string[]> {
+  let lines: string[];
+  try {
+    lines = listingLines(await retrieveText(client, arg === undefined ? 'LIST' : `LIST ${arg}`, MAX_LISTING_BYTES, opts));
+  } catch (err) {
+    if (where === 'inside' && saysNoFiles(err)) return [];
+    throw err;
+  }
+  if (lines.length === 0 && where === 'not-folder') throw noSuchPath(path!);
+  return lines;
+}
+
+/** MLSD keeps its argument; only an empty or "No files found" answer makes us look whether the folder exists. */
+async function mlsdLines(client: FtpClient, path: string | undefined, opts: ListOptions): Promise<string[]> {
+  let lines: string[];
+  try {
+    lines = listingLines(await retrieveText(client, path ? `MLSD ${path}` : 'MLSD', MAX_LISTING_BYTES, opts));
+  } catch (err) {
+    if (saysNoFiles(err) && (!path || (await isFolder(client, path)) === true)) return [];
+    // MLSD lists folders only (RFC 3659 7.1): a file has its facts line from MLST.
+    if (path && err instanceof PermanentError && (await isFolder(client, path)) === false) {
+      const line = await mlst(client, path);
+      if (line !== undefined) return [line];
+    }
+    throw err;
+  }
+  // Servers send the folder's own cdir line; with nothing at all, it may not exist.
+  if (lines.length === 0 && path && (await isFolder(client, path)) === false) throw noSuchPath(path);
+  return lines;
+}
+
+/** The facts line of MLST's 250 reply (it starts with one space, RFC 3659 7.2); undefined when refused. */
+async function mlst(client: FtpClient, path: string): Promise<string | undefined> {
+  const reply = await client.sendcmd(`MLST ${path}`, { allowError: true });
+  if (reply.code !== 250) return undefined;
+  return reply.lines
+    .slice(1, -1)
+    .find((l) => l.startsWith(' '))
+    ?.slice(1);
+}
+
+/** True or false when CWD says; undefined when the session's folder could not be learned (we then never leave it). */
+function isFolder(client: FtpClient, path: string): Promise<boolean | undefined> {
+  return inFolder(client, path, async (_arg, where) => (where === 'inside' ? true : where === 'not-folder' ? false : undefined));
+}
+
+/**
+ * Runs `list` from inside the folder `path` and comes back; with the path as
+ * its argument when CWD refuses it (not a folder); or, on a server whose PWD
+ * cannot be gone back to, with the argument and without moving.
+ */
+async function inFolder<T>(client: FtpClient, path: string | undefined, list: (arg: string | undefined, where: Where) => Promise<T>): Promise<T> {
+  if (!path) return list(undefined, 'inside');
+  const home = await sessionFolder(client);
+  if (home === null) return list(path, 'unknown');
+  const reply = await client.sendcmd(`CWD ${path}`, { allowError: true });
+  if (reply.code >= 500) {
+    client.knownFolder = home; // it did not move
+    return list(path, 'not-folder');
+  }
+  if (!isCompletion(reply)) throw client.replyError(reply);
+  let result: T;
+  try {
+    result = await list(undefined, 'inside');
+  } catch (err) {
+    if (client.connected) await goBack(client, home).catch(() => {});
+    throw err;
+  }
+  await goBack(client, home);
+  return result;
+}
+
+/**
+ * The folder the session is in: PWD, then CWD to it to prove that the way
+ * back works (some servers' PWD names a path their CWD refuses). Learned once
+ * per session; null when it cannot be trusted.
+ */
+async function sessionFolder(client: FtpClient): Promise<string | null> {
+  if (client.knownFolder !== undefined) return client.knownFolder;
+  let folder: string | null = null;
+  const reply = await client.sendcmd('PWD', { allowError: true });
+  if (reply.code === 257) {
+    try {
+      folder = parse257(reply.lines.join('\n'));
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+    }
+  }
+  if (folder !== null && (folder === '' || !isCompletion(await client.sendcmd(`CWD ${folder}`, { allowError: true })))) folder = null;
+  client.knownFolder = folder;
+  return folder;
+}
+
+/** Back to the session's folder; a server that will not go back leaves the session nowhere we know: it ends. */
+async function goBack(client: FtpClient, home: string): Promise<void> {
+  const reply = await client.sendcmd(`CWD ${home}`, { allowError: true });
+  if (isCompletion(reply)) {
+    client.knownFolder = home;
+    return;
+  }
+  const err = new FtpError('protocol', `the server would not go back to ${home} after the listing: ${reply.code} ${replyText(reply)}`, reply.code);
+  client.close(err);
+  throw err;
+}
+
+/**
+ * "450 No files found" (and "550 No files found" from some servers, e.g. those
+ * FluentFTP works around) for a folder that exists: it is empty. Only that
+ * text: a 450 or 550 for anything else (busy, permission) stays an error.
+ */
+function saysNoFiles(err: unknown): boolean {
+  return err instanceof FtpError && (err.code === 450 || err.code === 550) && /\bno files found\b/i.test(err.message);
+}
+
+function noSuchPath(path: string): FtpError {
+  return new FtpError('permanent', `no such file or folder: ${path}`);
+}
