@@ -6,6 +6,8 @@ export interface ConnectionOptions {
   user?: string;
   password?: string;
   active?: boolean;
+  /** false with --no-epsv. */
+  epsv?: boolean;
   passive?: boolean;
   verbose?: boolean;
   timeout: number;
@@ -60,6 +62,7 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('--insecure', "do not verify the server's certificate (prints a warning)")
     .addOption(new Option('--passive', 'passive data connections: EPSV, then PASV (default)').conflicts('active'))
     .addOption(new Option('--active', 'active data connections: EPRT, then PORT'))
+    .option('--no-epsv', 'passive mode with PASV only, never EPSV (for servers whose EPSV answers lead nowhere)')
     .option('--timeout <seconds>', 'connect and idle timeout', seconds, 30)
     .option('-v, --verbose', 'trace the protocol on stderr (passwords masked)')
     .option('--no-color', 'no colours (also when NO_COLOR is set or output is not a terminal)');

@@ -1,4 +1,4 @@
-import { FtpClient } from '../core/client.js';
+import { FtpClient, type ServerFeatures } from '../core/client.js';
 import { FtpError } from '../protocol/errors.js';
 import type { Io } from './io.js';
 import type { ConnectionOptions } from './options.js';
@@ -17,11 +17,23 @@ export interface Session {
   end(ok: boolean): Promise<void>;
 }
 
+/**
+ * What the sessions of one command learned about the server's data modes
+ * (an EPSV that leads nowhere, a refused EPRT): a reconnect or a second
+ * connection of `-j` starts from there instead of finding out again.
+ */
+const learned = new WeakMap<Target, ServerFeatures>();
+function learnedFor(target: Target): ServerFeatures {
+  let features = learned.get(target);
+  if (!features) learned.set(target, (features = {}));
+  return features;
+}
+
 export async function openSession(io: Io, target: Target, opts: ConnectionOptions): Promise<Session> {
   const tls = await tlsOptions(io, target, opts); // a bad --ca-file is found before any password prompt
   const { user, password } = await credentials(io, target, opts);
   const trace = opts.verbose ? (dir: string, line: string) => io.stderr.write(`${dir} ${printable(line)}\n`) : undefined;
-  const client = new FtpClient({ timeoutMs: opts.timeout * 1000, passive: !opts.active, trace, tls });
+  const client = new FtpClient({ timeoutMs: opts.timeout * 1000, passive: !opts.active, trace, tls, epsv: opts.epsv !== false, features: learnedFor(target) });
   // Outside a transfer (which sends ABOR itself), Ctrl-C simply hangs up.
   const onAbort = () => {
     if (!client.busy) client.close(new FtpError('aborted', 'interrupted'));

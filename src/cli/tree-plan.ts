@@ -60,7 +60,7 @@ export interface WalkOptions {
  * of folders and entries is bounded; a folder whose listing is the same as
  * one of its parents' (a link to a parent, shown as a folder) is not entered.
  */
-export async function makePlan(client: FtpClient, start: string, localRoot: string, opts: WalkOptions): Promise<Plan> {
+export async function makePlan(client: FtpClient, start: string, localRoot: string, opts: WalkOptions, signal?: AbortSignal): Promise<Plan> {
   const plan: Plan = { files: [], folders: [localPathUnder(localRoot, [])], skipped: [], failed: [], entries: 0 };
   const listed = new Set<string>();
   let folders = 0;
@@ -72,7 +72,7 @@ export async function makePlan(client: FtpClient, start: string, localRoot: stri
     if (listed.has(key)) return void refuse(dir, 'listed already (a loop in the listing)');
     listed.add(key);
     if (++folders > MAX_FOLDERS) throw walkLimit(`${MAX_FOLDERS} folders`);
-    const listing = await client.list(dir || undefined);
+    const listing = await client.list(dir || undefined, { signal });
     const fingerprint = listingFingerprint(listing.entries);
     if (ancestors.includes(fingerprint)) return void refuse(dir, 'the same listing as a parent folder (a link loop): not entered');
     for (const line of listing.unparsed) refuse(`${dir || '.'}: ${JSON.stringify(line)}`, 'listing line not understood');

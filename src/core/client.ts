@@ -25,6 +25,8 @@ export interface FtpClientOptions {
   tls?: TlsOptions;
   /** false: passive mode uses PASV only, never EPSV. */
   epsv?: boolean;
+  /** What earlier clients learned about this server's data modes: read and updated by this one. */
+  features?: ServerFeatures;
 }
 
 /** What we learned about the server, so later transfers skip what failed. */
@@ -60,7 +62,8 @@ export interface TransferStart {
 export class FtpClient {
   readonly timeoutMs: number;
   passive: boolean;
-  readonly features: ServerFeatures = {};
+  /** Shared with other clients of the same server when given in the options (see FtpClientOptions.features). */
+  readonly features: ServerFeatures;
   transferType: 'A' | 'I' | undefined;
   private featureLines: string[] | undefined;
   /** True while a transfer owns the connection (and handles its own abort with ABOR). */
@@ -78,6 +81,7 @@ export class FtpClient {
   constructor(private readonly options: FtpClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.passive = options.passive ?? true;
+    this.features = options.features ?? {};
     if (options.epsv === false) this.features.epsv = false;
   }
 

@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { startFakeServer, type FakeServer } from '../support/fake-server.js';
 import { tftp } from '../support/cli.js';
 import { FtpClient } from '../../src/core/client.js';
+import type { ListEntry, Listing } from '../../src/index.js';
 
 // How data connections fail and fall back: a refusal right after the 150
 // ends the transfer at once; an EPSV port nobody listens on falls back to
@@ -119,5 +120,40 @@ describe('the library without type()', () => {
     expect(Buffer.concat(chunks).equals(binary)).toBe(true);
     expect(server.commands.indexOf('TYPE I')).toBeGreaterThan(-1);
     expect(server.commands.indexOf('TYPE I')).toBeLessThan(server.commands.indexOf('RETR bin.dat'));
+  });
+});
+
+describe('the package entry point', () => {
+  it('exports replyText and the listing types, and list() gives them', async () => {
+    const { replyText: text, FtpClient: Client } = await import('../../src/index.js');
+    expect(text({ code: 230, lines: ['Logged ', ' in'] })).toBe('Logged in');
+    server = await startFakeServer({ files: { 'a.bin': data } });
+    const client = new Client({ timeoutMs: 2000 });
+    await client.connect('127.0.0.1', server.port);
+    await client.login();
+    const listing: Listing = await client.list();
+    await client.quit();
+    const entry: ListEntry | undefined = listing.entries.find((e) => e.name === 'a.bin');
+    expect(entry).toMatchObject({ type: 'file', size: data.length });
+  });
+});
+
+describe('the CLI', () => {
+  it('every connection of get -r -j 3 learns from the first that EPSV leads nowhere', async () => {
+    const dead = await deadPort();
+    const files = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`f${i}.bin`, data.subarray(0, 1000 * (i + 1))]));
+    server = await startFakeServer({ files, epsvReply: `229 Entering Extended Passive Mode (|||${dead}|)` });
+    const r = await tftp(['get', '-r', '-j', '3', '--timeout', '5', '-P', String(server.port), '127.0.0.1', '*.bin', join(local, 'out')]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const [name, body] of Object.entries(files)) expect((await readFile(join(local, 'out', name))).equals(body)).toBe(true);
+    expect(server.verbs().filter((v) => v === 'EPSV')).toHaveLength(1);
+  });
+
+  it('--no-epsv sends PASV only', async () => {
+    server = await startFakeServer({ files: { 'a.bin': data } });
+    const r = await tftp(['get', '--no-epsv', '-P', String(server.port), '127.0.0.1', 'a.bin', join(local, 'a.bin')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await readFile(join(local, 'a.bin'))).equals(data)).toBe(true);
+    expect(server.verbs()).not.toContain('EPSV');
   });
 });

@@ -32,7 +32,7 @@ export async function getTree(io: Io, target: Target, arg1: string | undefined, 
   const session = await openSession(io, target, opts);
   let plan: Plan;
   try {
-    plan = await makePlan(session.client, start, localRoot, { recursive: !!opts.recursive, followLinks: !!opts.followLinks, match: glob });
+    plan = await makePlan(session.client, start, localRoot, { recursive: !!opts.recursive, followLinks: !!opts.followLinks, match: glob }, io.signal);
   } catch (err) {
     await session.end(false);
     throw err;
