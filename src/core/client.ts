@@ -70,6 +70,10 @@ export class FtpClient {
   private tls: TlsSession | undefined;
   /** The greeting was 230: no USER, no PASS. */
   private loggedIn = false;
+  /** The socket of an implicit TLS handshake, before the control connection exists: close() ends it too. */
+  private handshaking: Socket | undefined;
+  /** Ends a TCP connect in progress (close() while connecting). */
+  private connecting: AbortController | undefined;
   /** A transfer command already sent, with EPSV, ahead of its transfercmd (see TransferOptions.next). */
   private sentAhead: string | undefined;
 
@@ -84,7 +88,8 @@ export class FtpClient {
     // node:tls is loaded only for FTPS, and before connecting: TLS must be able to
     // start before any byte from the server can be read as a reply.
     if (tls) this.tls = new (await import('./tls.js')).TlsSession(tls, host, this.timeoutMs);
-    const socket = await connectSocket(host, port, this.timeoutMs);
+    this.connecting = new AbortController();
+    const socket = await connectSocket(host, port, this.timeoutMs, { signal: this.connecting.signal }).finally(() => (this.connecting = undefined));
     let greeting: Reply;
     try {
       // Implicit: the control connection reads nothing but what came through TLS.
@@ -124,7 +129,8 @@ export class FtpClient {
 
   /** TLS from the first byte on a fresh socket (implicit FTPS); the trace notes it. */
   private async handshake(raw: Socket): Promise<TLSSocket> {
-    const socket = await this.tls!.wrap(raw, 'control').ready;
+    this.handshaking = raw;
+    const socket = await this.tls!.wrap(raw, 'control').ready.finally(() => (this.handshaking = undefined));
     this.options.trace?.('*', `TLS ${socket.getProtocol()}, certificate SHA-256 ${this.tls!.fingerprint(socket)}`);
     return socket;
   }
@@ -408,6 +414,8 @@ export class FtpClient {
 
   close(reason?: Error): void {
     this.sentAhead = undefined; // gone with the connection
+    this.connecting?.abort();
+    this.handshaking?.destroy();
     this.control?.close(reason);
   }
 

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { spawn } from 'node:child_process';
 import { startFtpSrv, TEST_CA, type RunningFtpSrv } from '../support/ftpsrv.js';
 import { startFakeServer } from '../support/fake-server.js';
 import { tftp, type CliResult } from '../support/cli.js';
@@ -122,5 +124,54 @@ describe('230: already logged in', () => {
     const r = await tftp(['ls', '--ca-file', TEST_CA, `ftps://127.0.0.1:${s.port}/`]);
     expectOneLine(r, 9, /^tftp: the server greeted with 230 \(logged in before any credentials\): refused with FTPS/);
     expect(s.commands).toEqual([]);
+  });
+});
+
+/**
+ * A port whose connects hang: a listener (in python3, which, unlike node, can
+ * listen without accepting) with a full backlog, so further SYNs go unanswered.
+ */
+async function unansweredPort(): Promise<{ port: number; close(): Promise<void> } | null> {
+  const script = "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()";
+  const py = spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const port = await new Promise<number | null>((resolve) => {
+    py.once('error', () => resolve(null));
+    py.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
+  });
+  if (!port) return null;
+  const filler = net.connect(port, '127.0.0.1'); // takes the one place in the backlog
+  filler.on('error', () => {});
+  await new Promise((resolve) => filler.once('connect', resolve));
+  return {
+    port,
+    async close() {
+      filler.destroy();
+      py.kill();
+    },
+  };
+}
+
+describe('Ctrl-C', () => {
+  it('while the TCP connect is still unanswered hangs up at once (exit 130)', async (ctx) => {
+    const hung = await unansweredPort();
+    if (!hung) return ctx.skip(); // no python3
+    open.push(hung);
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 300);
+    const started = Date.now();
+    const r = await tftp(['ls', '--timeout', '20', '-P', String(hung.port), '127.0.0.1'], { signal: abort.signal });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toBe('tftp: interrupted\n');
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('during the implicit TLS handshake hangs up at once (exit 130)', async () => {
+    const s = await keep(startSilent()); // accepts, then never answers the ClientHello
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 300);
+    const started = Date.now();
+    const r = await tftp(['ls', '--tls=implicit', '--timeout', '20', '-P', String(s.port), '127.0.0.1'], { signal: abort.signal });
+    expect(r.code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(3_000);
   });
 });
