@@ -135,7 +135,7 @@ export class ControlConnection {
   }
 
   private timedOut(ms: number): void {
-    this.close(new FtpError('timeout', `no reply from server in ${Math.round(ms / 1000)} s`));
+    this.close(new FtpError('timeout', `no reply from server in ${ms / 1000} s`));
   }
 
   /** The one way this connection ends: every waiter learns why. */

@@ -64,6 +64,12 @@ describe('plain or explicit FTP against implicit FTPS', () => {
     expectOneLine(r, 3, /^tftp: no greeting from the server: no reply from server in 1 s; port 990 is implicit FTPS: try ftps:\/\/ \(or --tls implicit\)\n$/);
   });
 
+  it('a fractional --timeout is reported as given', async () => {
+    const s = await keep(startSilent());
+    const r = await tftp(['ls', '--timeout', '0.4', '-P', String(s.port), '127.0.0.1']);
+    expectOneLine(r, 3, /^tftp: no greeting from the server: no reply from server in 0\.4 s\n$/);
+  });
+
   it('on another port, a silent server is only a missing greeting', async () => {
     const s = await keep(startSilent());
     const r = await tftp(['ls', '--timeout', '1', '-P', String(s.port), '127.0.0.1']);
