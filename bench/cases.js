@@ -119,6 +119,25 @@ function manyVariants(t, manifestName) {
   ];
 }
 
+/** A folder of small files downloaded recursively by tftp and lftp (`caFile`: over explicit FTPS). */
+function treeVariants(t, { parallel, caFile }) {
+  return [tftp, PEERS.lftp].map((tool) => ({
+    label: tool.id,
+    tool: tool.id,
+    detect: () => tool.detect(),
+    prepare(tag) {
+      const localDir = join(t.workDir, `tree-${tool.id}-${tag}`);
+      rmSync(localDir, { recursive: true, force: true });
+      const remoteDir = t.small[0].remote.replace(/\/[^/]*$/, '');
+      return {
+        ...tool.tree({ host: t.host, port: t.port, remoteDir, localDir, parallel, caFile }),
+        verify: () => verifyFiles(localDir, t.small),
+        cleanup: () => rmSync(localDir, { recursive: true, force: true }),
+      };
+    },
+  }));
+}
+
 /** "500 files of 4 KiB", and their bytes: the small, latency and tree cases. */
 const smallSet = (t) => `${t.small.length} files of ${t.small[0] ? t.small[0].size / 1024 : 0} KiB`;
 const smallBytes = (t) => t.small.reduce((a, f) => a + f.size, 0);
@@ -188,23 +207,21 @@ export const CASES = [
     id: 'tree',
     title: (t) => `${smallSet(t)}, recursive, 8 connections`,
     bytes: smallBytes,
-    variants: (t) =>
-      [tftp, PEERS.lftp].map((tool) => ({
-        label: tool.id,
-        tool: tool.id,
-        detect: () => tool.detect(),
-        prepare(tag) {
-          const localDir = join(t.workDir, `tree-${tool.id}-${tag}`);
-          rmSync(localDir, { recursive: true, force: true });
-          const remoteDir = t.small[0].remote.replace(/\/[^/]*$/, '');
-          return {
-            ...tool.tree({ host: t.host, port: t.port, remoteDir, localDir }),
-            verify: () => verifyFiles(localDir, t.small),
-            cleanup: () => rmSync(localDir, { recursive: true, force: true }),
-          };
-        },
-      })),
+    variants: (t) => treeVariants(t, { parallel: 8 }),
     note: 'tftp get -r -j 8 vs lftp mirror --parallel=8; wall time including process start',
+  },
+  {
+    id: 'ftps-tree',
+    title: (t) => `${smallSet(t)}, recursive, 4 connections, explicit FTPS (TLS session reuse required)`,
+    bytes: smallBytes,
+    // An FTPS server of its own: `target.ftps` gives it ({port, caFile}) or starts it (a function).
+    async setup(t) {
+      if (!t.ftps) throw new Error('case ftps-tree needs an FTPS server (target.ftps)');
+      const server = typeof t.ftps === 'function' ? await t.ftps() : { ...t.ftps, close: async () => {} };
+      return { target: { ...t, port: server.port, caFile: server.caFile }, close: server.close };
+    },
+    variants: (t) => treeVariants(t, { parallel: 4, caFile: t.caFile }),
+    note: 'tftp get -r -j 4 --tls --ca-file vs lftp mirror --parallel=4 with ftp:ssl-force and ssl:ca-file; every data connection under TLS, resuming the session',
   },
   {
     id: 'segments',

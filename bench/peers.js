@@ -72,8 +72,11 @@ export const tftp = {
     args.push(ctx.host, ctx.remote, ctx.local);
     return { cmd: process.execPath, args };
   },
+  /** A folder over `ctx.parallel` connections (default 8); with `ctx.caFile`, explicit FTPS trusting that CA. */
   tree(ctx) {
-    return { cmd: process.execPath, args: [tftpBin(), 'get', '-r', '-j', '8', '--no-progress', '-P', String(ctx.port), ctx.host, ctx.remoteDir, ctx.localDir] };
+    const tls = ctx.caFile ? ['--tls', '--ca-file', ctx.caFile] : [];
+    const args = [tftpBin(), 'get', '-r', '-j', String(ctx.parallel ?? 8), ...tls, '--no-progress', '-P', String(ctx.port), ctx.host, ctx.remoteDir, ctx.localDir];
+    return { cmd: process.execPath, args };
   },
   segments(ctx) {
     return { cmd: process.execPath, args: [tftpBin(), 'get', '--segments', '4', '--no-progress', '-P', String(ctx.port), ctx.host, ctx.remote, ctx.local] };
@@ -106,11 +109,17 @@ export const tftp = {
 // Settings chosen to make lftp fast and comparable: no TLS attempt (the server
 // has none), overwrite without asking, no retries/back-off hiding a failure,
 // plain (non-temp-file) writes like the other tools.
+// With `ctx.caFile`: explicit FTPS required on control and data connections,
+// the server's certificate verified against that CA.
 function lftpScript(ctx, transfer) {
+  const q = (s) => `"${String(s).replace(/(["\\])/g, '\\$1')}"`;
+  const tls = ctx.caFile
+    ? ['set ftp:ssl-allow true', 'set ftp:ssl-force true', 'set ftp:ssl-protect-data true', 'set ssl:verify-certificate true', `set ssl:ca-file ${q(ctx.caFile)}`]
+    : ['set ftp:ssl-allow false'];
   const settings = [
     'set cmd:interactive false',
     'set cmd:fail-exit true',
-    'set ftp:ssl-allow false',
+    ...tls,
     'set xfer:clobber true',
     'set xfer:use-temp-file false',
     'set net:max-retries 1',
@@ -118,7 +127,6 @@ function lftpScript(ctx, transfer) {
     'set net:persist-retries 0',
     `set ftp:passive-mode ${ctx.active ? 'false' : 'true'}`,
   ];
-  const q = (s) => `"${String(s).replace(/(["\\])/g, '\\$1')}"`;
   return [
     ...settings,
     `open -u anonymous,guest -p ${ctx.port} ${ctx.host}`,
@@ -142,9 +150,10 @@ export const lftp = {
   put(ctx) {
     return { cmd: 'lftp', args: ['--norc', '-c', lftpScript(ctx, (q) => `put ${q(ctx.local)} -o ${q(ctx.remote)}`)] };
   },
-  /** A folder of small files over 8 connections (case "tree"). */
+  /** A folder of small files over `ctx.parallel` connections, default 8 (cases "tree", "ftps-tree"). */
   tree(ctx) {
-    return { cmd: 'lftp', args: ['--norc', '-c', lftpScript(ctx, (q) => `mirror --parallel=8 ${q(ctx.remoteDir)} ${q(ctx.localDir)}`)] };
+    const script = lftpScript(ctx, (q) => `mirror --parallel=${ctx.parallel ?? 8} ${q(ctx.remoteDir)} ${q(ctx.localDir)}`);
+    return { cmd: 'lftp', args: ['--norc', '-c', script] };
   },
   /** One file in 4 ranges over 4 connections (case "segments"). */
   segments(ctx) {

@@ -65,7 +65,8 @@ export function formatTable(cases) {
   const out = [line(header), rule];
   for (const row of body) out.push(row ? line(row) : '');
   while (out[out.length - 1] === '') out.pop();
-  const titles = cases.map((c) => `  ${c.id.padEnd(9)}${c.title}${c.note ? `\n  ${' '.repeat(9)}(${c.note})` : ''}`);
+  const width = Math.max(9, ...cases.map((c) => c.id.length + 1));
+  const titles = cases.map((c) => `  ${c.id.padEnd(width)}${c.title}${c.note ? `\n  ${' '.repeat(width)}(${c.note})` : ''}`);
   return [
     out.join('\n'),
     '',

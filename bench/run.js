@@ -16,6 +16,9 @@ import { INSTALL_HINT, findVsftpd, startVsftpd, vsftpdVersion } from './vsftpd.j
 export { benchAgainst } from './api.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** The test suite's certificate for 127.0.0.1 and the CA that signed it: what the FTPS case serves and trusts. */
+const TLS_FIXTURES = join(here, '..', 'test', 'fixtures', 'tls');
+const TEST_CERT = { cert: join(TLS_FIXTURES, 'server.pem'), key: join(TLS_FIXTURES, 'server.key'), ca: join(TLS_FIXTURES, 'ca.pem') };
 
 const USAGE = `usage: node bench/run.js [options]     (npm run bench -- [options])
 
@@ -157,6 +160,8 @@ export async function main(argv = process.argv.slice(2)) {
   const needs = (...ids) => selected.some((c) => ids.includes(c.id));
 
   let server = null;
+  /** The FTPS vsftpd while its case runs. */
+  let ftpsServer = null;
   let finished = false;
   const workDir = join(o.dir, 'work');
   const hardStop = (code) => {
@@ -164,6 +169,7 @@ export async function main(argv = process.argv.slice(2)) {
     finished = true;
     killAllChildren('SIGKILL');
     server?.killSync();
+    ftpsServer?.killSync();
     rmSync(workDir, { recursive: true, force: true });
     clearUploads(join(o.dir, 'root', 'upload'));
     process.exit(code);
@@ -178,6 +184,7 @@ export async function main(argv = process.argv.slice(2)) {
   process.once('exit', () => {
     killAllChildren('SIGKILL');
     server?.killSync();
+    ftpsServer?.killSync();
   });
 
   try {
@@ -195,13 +202,24 @@ export async function main(argv = process.argv.slice(2)) {
       smallCount: o.small,
       needBig: needs('get', 'put', 'segments'),
       needMedium: needs('active', 'progress'),
-      needSmall: needs('small', 'latency', 'tree'),
+      needSmall: needs('small', 'latency', 'tree', 'ftps-tree'),
       log: (m) => log(`bench: ${m}`),
     });
 
     server = await startVsftpd({ root, uploadDir: target.uploadLocalDir, port: o.port, log: (m) => log(`bench: ${m}`) });
     target.port = server.port;
     log(`bench: vsftpd ${server.version} pid ${server.pid} on 127.0.0.1:${server.port} (passive ${server.pasvMin}-${server.pasvMax})`);
+    // ftps-tree: a second vsftpd, with TLS, for the length of that case only.
+    target.ftps = async () => {
+      const ftps = await startVsftpd({ root, uploadDir: target.uploadLocalDir, port: server.port + 1, tls: TEST_CERT, log: (m) => log(`bench: ${m}`) });
+      ftpsServer = ftps;
+      log(`bench: vsftpd with TLS, pid ${ftps.pid} on 127.0.0.1:${ftps.port}`);
+      const close = async () => {
+        await ftps.stop();
+        ftpsServer = null;
+      };
+      return { port: ftps.port, caFile: TEST_CERT.ca, close };
+    };
 
     const machine = machineInfo({ versions });
     const results = [];

@@ -71,11 +71,11 @@ export async function findFreePort(start, tries = 50) {
   throw new Error(`no free port in ${start}..${start + tries - 1}`);
 }
 
-/** Render bench/vsftpd.conf (the template) with the values of this run. */
-export function renderConfig(values) {
+/** Render bench/vsftpd.conf (the template) with the values of this run; with `tls`, bench/vsftpd-tls.conf too. */
+export function renderConfig(values, { tls = false } = {}) {
   // Comment lines are dropped: vsftpd only accepts "option=value" lines anyway.
-  const template = readFileSync(join(here, 'vsftpd.conf'), 'utf8')
-    .split('\n')
+  const template = ['vsftpd.conf', ...(tls ? ['vsftpd-tls.conf'] : [])]
+    .flatMap((name) => readFileSync(join(here, name), 'utf8').split('\n'))
     .filter((l) => l.trim() && !l.trimStart().startsWith('#'))
     .join('\n');
   return `${template}\n`.replace(/\{\{(\w+)\}\}/g, (_, k) => {
@@ -114,11 +114,12 @@ function waitForGreeting(port, host, deadline, proc) {
 }
 
 /**
- * Start vsftpd serving `root` (anonymous read) with `root/upload` writable.
+ * Start vsftpd serving `root` (anonymous read) with `root/upload` writable;
+ * with `tls` ({cert, key}: PEM files), as an explicit FTPS server that requires TLS.
  * @returns {Promise<{port:number, pasvMin:number, pasvMax:number, pid:number, stop:() => Promise<void>,
  *   killSync:() => void, version:string, confPath:string}>}
  */
-export async function startVsftpd({ root, uploadDir, port = 2121, pasvMin = 32000, pasvMax = 32767, log = () => {} }) {
+export async function startVsftpd({ root, uploadDir, port = 2121, pasvMin = 32000, pasvMax = 32767, tls = null, log = () => {} }) {
   const bin = findVsftpd();
   if (!bin) {
     const e = new Error(`vsftpd is not installed. Install it with:\n    ${INSTALL_HINT}`);
@@ -151,8 +152,9 @@ export async function startVsftpd({ root, uploadDir, port = 2121, pasvMin = 3200
       pasv_max: pasvMax,
       secure_chroot_dir: emptyDir,
       log_file: join(confDir, 'vsftpd.log'),
+      ...(tls ? { cert: tls.cert, key: tls.key } : {}),
     };
-    writeFileSync(confPath, renderConfig(values), { mode: 0o600 });
+    writeFileSync(confPath, renderConfig(values, { tls: Boolean(tls) }), { mode: 0o600 });
   } catch (e) {
     rmSync(confDir, { recursive: true, force: true });
     throw e;

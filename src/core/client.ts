@@ -70,6 +70,12 @@ export class FtpClient {
   busy = false;
   private control: ControlConnection | undefined;
   private tls: TlsSession | undefined;
+  /** The greeting was 230: no USER, no PASS. */
+  private loggedIn = false;
+  /** The socket of an implicit TLS handshake, before the control connection exists: close() ends it too. */
+  private handshaking: Socket | undefined;
+  /** Ends a TCP connect in progress (close() while connecting). */
+  private connecting: AbortController | undefined;
   /** A transfer command already sent, with EPSV, ahead of its transfercmd (see TransferOptions.next). */
   private sentAhead: string | undefined;
   /**
@@ -87,51 +93,70 @@ export class FtpClient {
 
   /** Connects (with TLS for implicit FTPS, after AUTH TLS for explicit) and reads the greeting; returns its text. */
   async connect(host: string, port = 21): Promise<string> {
-    const socket = await connectSocket(host, port, this.timeoutMs);
-    this.control = new ControlConnection(socket, this.timeoutMs, this.options.trace);
     const tls = this.options.tls;
+    // node:tls is loaded only for FTPS, and before connecting: TLS must be able to
+    // start before any byte from the server can be read as a reply.
+    if (tls) this.tls = new (await import('./tls.js')).TlsSession(tls, host, this.timeoutMs);
+    this.connecting = new AbortController();
+    const socket = await connectSocket(host, port, this.timeoutMs, { signal: this.connecting.signal }).finally(() => (this.connecting = undefined));
     let greeting: Reply;
     try {
-      if (tls?.mode === 'implicit') await this.startTls(host, tls);
+      // Implicit: the control connection reads nothing but what came through TLS.
+      this.control = new ControlConnection(tls?.mode === 'implicit' ? await this.handshake(socket) : socket, this.timeoutMs, this.options.trace);
       greeting = await this.control.read();
       while (greeting.code === 120) greeting = await this.control.read(); // "ready in n minutes"
     } catch (err) {
       this.close();
+      socket.destroy();
       if (err instanceof FtpError && (err.kind === 'closed' || err.kind === 'timeout')) {
-        throw new FtpError('connect', `no greeting from the server: ${err.message}`);
+        // An implicit FTPS server waits, silent, for a TLS handshake.
+        const hint = port === 990 && tls?.mode !== 'implicit' ? '; port 990 is implicit FTPS: try ftps:// (or --tls implicit)' : '';
+        throw new FtpError('connect', `no greeting from the server: ${err.message}${hint}`);
       }
       throw err;
     }
-    if (greeting.code !== 220) {
+    if (greeting.code === 230 && tls) {
+      this.close();
+      throw new FtpError('tls', `the server greeted with 230 (logged in before any credentials): refused with FTPS, where the login happens under TLS (${replyText(greeting)})`, 230);
+    }
+    if (greeting.code !== 220 && greeting.code !== 230) {
       this.close();
       throw new FtpError('connect', `server refused the connection: ${greeting.code} ${replyText(greeting)}`, greeting.code);
     }
+    // 230: logged in already (as curl and lftp accept): login() sends no USER.
+    this.loggedIn = greeting.code === 230;
     if (tls?.mode === 'explicit') {
       const reply = await this.sendcmd('AUTH TLS', { allowError: true });
       if (reply.code !== 234) {
         this.close();
         throw new FtpError('tls', `server refused AUTH TLS: ${reply.code} ${replyText(reply)}`, reply.code);
       }
-      await this.startTls(host, tls);
+      await this.startTls();
     }
     return replyText(greeting);
   }
 
-  private async startTls(host: string, options: TlsOptions): Promise<void> {
-    // node:tls is loaded only for FTPS: plain sessions start faster without it.
-    const { TlsSession } = await import('./tls.js');
-    this.tls = new TlsSession(options, host, this.timeoutMs);
+  /** TLS from the first byte on a fresh socket (implicit FTPS); the trace notes it. */
+  private async handshake(raw: Socket): Promise<TLSSocket> {
+    this.handshaking = raw;
+    const socket = await this.tls!.wrap(raw, 'control').ready.finally(() => (this.handshaking = undefined));
+    this.options.trace?.('*', `TLS ${socket.getProtocol()}, certificate SHA-256 ${this.tls!.fingerprint(socket)}`);
+    return socket;
+  }
+
+  /** AUTH TLS accepted: the control connection moves onto TLS, refusing anything read before. */
+  private async startTls(): Promise<void> {
     let ready!: Promise<TLSSocket>;
-    this.connection().upgrade((raw) => {
-      const wrapped = this.tls!.wrap(raw, 'control');
-      ready = wrapped.ready;
-      return wrapped.socket;
-    });
     try {
+      this.connection().upgrade((raw) => {
+        const wrapped = this.tls!.wrap(raw, 'control');
+        ready = wrapped.ready;
+        return wrapped.socket;
+      });
       const socket = await ready;
-      this.options.trace?.('*', `TLS ${socket.getProtocol()}, certificate SHA-256 ${this.tls.fingerprint(socket)}`);
+      this.options.trace?.('*', `TLS ${socket.getProtocol()}, certificate SHA-256 ${this.tls!.fingerprint(socket)}`);
     } catch (err) {
-      this.close();
+      this.close(err as Error);
       throw err;
     }
   }
@@ -142,10 +167,11 @@ export class FtpClient {
     return this.tls && socket?.getPeerCertificate ? this.tls.fingerprint(socket) : undefined;
   }
 
-  /** USER, then PASS when asked for one. */
+  /** USER, then PASS when asked for one; nothing after a 230 greeting. */
   async login(user = 'anonymous', password = 'anonymous@'): Promise<void> {
     checkCommandArgument(user, 'user name');
     checkCommandArgument(password, 'password');
+    if (this.loggedIn) return this.protectData();
     let reply = await this.sendcmd(`USER ${user}`, { allowError: true });
     if (reply.code === 331) reply = await this.sendcmd(`PASS ${password}`, { allowError: true });
     if (reply.code === 230 || reply.code === 202) return this.protectData();
@@ -407,6 +433,8 @@ export class FtpClient {
 
   close(reason?: Error): void {
     this.sentAhead = undefined; // gone with the connection
+    this.connecting?.abort();
+    this.handshaking?.destroy();
     this.control?.close(reason);
   }
 

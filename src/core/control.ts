@@ -1,6 +1,6 @@
 import { Socket } from 'node:net';
 import { FtpError, ProtocolError } from '../protocol/errors.js';
-import { ReplyReader, type Reply } from '../protocol/reply.js';
+import { ReplyReader, sniffOpening, type Reply } from '../protocol/reply.js';
 import { checkCommandArgument, traceCommand } from '../protocol/command.js';
 
 /** '>' a command sent, '<' a reply line, '*' a note (TLS details). */
@@ -8,6 +8,12 @@ export type TraceFn = (direction: '>' | '<' | '*', line: string) => void;
 
 /** A server that floods replies nobody asked for must not grow our memory. */
 const MAX_UNREAD_REPLIES = 64;
+
+/** How a connection whose first bytes are not FTP ends. */
+const NOT_FTP = {
+  ssh: 'this is an SSH (SFTP) server, not FTP: use an SFTP client',
+  tls: 'the server speaks TLS from its first byte: it is implicit FTPS; try ftps:// (or --tls implicit)',
+} as const;
 
 interface Waiter {
   resolve(reply: Reply): void;
@@ -38,6 +44,8 @@ export class ControlConnection {
   private idleWaiters = 0;
 
   private current!: Socket;
+  /** The first bytes of a clear-text connection, until they tell FTP from SSH or TLS. */
+  private opening: Buffer | undefined;
 
   constructor(
     socket: Socket,
@@ -45,6 +53,9 @@ export class ControlConnection {
     private readonly trace?: TraceFn,
   ) {
     socket.setNoDelay(true); // commands are tiny and latency-bound
+    // Each line exactly as it came (continuation hyphens, lines without a code).
+    if (trace) this.reader.onLine = (line) => trace('<', line);
+    if (!(socket as { encrypted?: boolean }).encrypted) this.opening = Buffer.alloc(0);
     this.attach(socket);
   }
 
@@ -58,6 +69,14 @@ export class ControlConnection {
    * the old socket stops feeding replies, its close still ends the connection.
    */
   upgrade(wrap: (raw: Socket) => Socket): Socket {
+    if (this.closedWith) throw this.closedWith;
+    // Whatever came after the 234, before the handshake, could come from anyone on
+    // the path: read after it, it would answer commands sent under TLS (CVE-2011-0411).
+    if (this.queued.length > 0 || this.reader.midReply) {
+      const err = new FtpError('tls', 'the server sent clear text after its 234 reply to AUTH TLS, before the TLS handshake: refused, as anyone on the path could have injected it');
+      this.close(err);
+      throw err;
+    }
     const raw = this.current;
     raw.removeAllListeners('data');
     raw.removeAllListeners('error');
@@ -130,7 +149,7 @@ export class ControlConnection {
   }
 
   private timedOut(ms: number): void {
-    this.close(new FtpError('timeout', `no reply from server in ${Math.round(ms / 1000)} s`));
+    this.close(new FtpError('timeout', `no reply from server in ${ms / 1000} s`));
   }
 
   /** The one way this connection ends: every waiter learns why. */
@@ -147,6 +166,7 @@ export class ControlConnection {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.opening && !this.looksLikeFtp(chunk)) return;
     let replies: Reply[];
     try {
       replies = this.reader.push(chunk);
@@ -155,7 +175,6 @@ export class ControlConnection {
       return;
     }
     for (const reply of replies) {
-      if (this.trace) for (const l of reply.lines) this.trace('<', `${reply.code} ${l}`);
       if (this.peekers.length) for (const p of this.peekers.splice(0)) p.resolve(reply);
       const waiter = this.waiters.shift();
       if (waiter) {
@@ -171,5 +190,16 @@ export class ControlConnection {
         return;
       }
     }
+  }
+
+  /** False, with the connection closed, when the first bytes are an SSH banner or a TLS record. */
+  private looksLikeFtp(chunk: Buffer): boolean {
+    this.opening = Buffer.concat([this.opening!, chunk.subarray(0, 4)]);
+    const kind = sniffOpening(this.opening);
+    if (kind === undefined) return true; // too few bytes yet: read on
+    this.opening = undefined;
+    if (kind === 'ftp') return true;
+    this.close(new FtpError('connect', NOT_FTP[kind]));
+    return false;
   }
 }

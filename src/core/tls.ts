@@ -1,5 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { checkServerIdentity, connect as tlsConnect, rootCertificates, type ConnectionOptions, type PeerCertificate, type TLSSocket } from 'node:tls';
+import {
+  checkServerIdentity,
+  connect as tlsConnect,
+  createSecureContext,
+  rootCertificates,
+  type ConnectionOptions,
+  type PeerCertificate,
+  type SecureContext,
+  type TLSSocket,
+} from 'node:tls';
 import type { Socket } from 'node:net';
 import { FtpError } from '../protocol/errors.js';
 
@@ -34,6 +43,21 @@ function trustedCas(): string[] {
   return systemCas;
 }
 
+/**
+ * The trusted CAs and the protocol floor, built into one secure context that
+ * every connection shares: building it parses some 150 certificates (tens of
+ * ms of CPU), which a tree of small files would otherwise pay per file. The
+ * last one built is kept, for sessions (parallel ones too) with the same CAs.
+ */
+let lastContext: { extraCas: string[]; context: SecureContext } | undefined;
+function secureContext(extraCas: string[] = []): SecureContext {
+  const same = lastContext && lastContext.extraCas.length === extraCas.length && lastContext.extraCas.every((ca, i) => ca === extraCas[i]);
+  if (!same) {
+    lastContext = { extraCas: [...extraCas], context: createSecureContext({ ca: [...trustedCas(), ...extraCas], minVersion: 'TLSv1.2' }) };
+  }
+  return lastContext!.context;
+}
+
 export function normaliseFingerprint(fp: string): string {
   return fp.replace(/^sha256[/:]*/i, '').replace(/[:\s]/g, '').toUpperCase();
 }
@@ -66,8 +90,7 @@ export class TlsSession {
     const opts: ConnectionOptions = {
       socket: raw,
       servername: isIpAddress(this.servername) ? undefined : this.servername,
-      minVersion: 'TLSv1.2',
-      ca: [...trustedCas(), ...(this.options.ca ?? [])],
+      secureContext: secureContext(this.options.ca), // TLS 1.2 or later, our CAs
       // A pin replaces the chain check: it names the one certificate to accept.
       rejectUnauthorized: !this.options.insecure && !this.options.pinSha256,
       // Data connections are checked against the name the control connection dialled.
@@ -83,7 +106,7 @@ export class TlsSession {
         clearTimeout(timer);
         socket.off('close', closed);
         socket.destroy();
-        reject(tlsError(kind, err));
+        reject(tlsError(kind, this.options.mode, err));
       };
       const closed = () => fail(new Error('connection closed during the handshake'));
       socket.once('error', fail);
@@ -125,9 +148,18 @@ const VERIFY_CODES = new Set([
   'CERT_UNTRUSTED',
 ]);
 
-function tlsError(kind: string, err: Error): FtpError {
+/** What it means when the bytes that came instead of a TLS record were plain text. */
+function plainTextAnswer(kind: 'control' | 'data', mode: TlsOptions['mode']): string {
+  if (kind === 'data') return 'the server sent plain text, not TLS';
+  if (mode === 'implicit') return 'the server answered in plain text: it is not implicit FTPS; try ftpes:// (or --tls explicit) or ftp://';
+  return 'the server accepted AUTH TLS but went on in plain text';
+}
+
+function tlsError(kind: 'control' | 'data', mode: TlsOptions['mode'], err: Error): FtpError {
   if (err instanceof FtpError) return err;
   const code = (err as NodeJS.ErrnoException).code;
+  // OpenSSL's word for a record header that is not TLS at all: text such as "220 ready".
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') return new FtpError('tls', `${kind} connection: ${plainTextAnswer(kind, mode)}`);
   if (code && VERIFY_CODES.has(code)) {
     return new FtpError('tls', `${kind} connection: certificate not trusted (${err.message}); see --ca-file or --pin-sha256`);
   }

@@ -36,6 +36,8 @@ const CODE_ONLY = /^(\d{3})$/;
  * bounded: a line or a reply over the limits throws a ProtocolError.
  */
 export class ReplyReader {
+  /** Sees each line as it arrives, without its line ending (the -v trace). */
+  onLine: ((line: string) => void) | undefined;
   private partial: Buffer[] = [];
   private partialBytes = 0;
   private pending: { code: string; lines: string[]; bytes: number } | null = null;
@@ -95,6 +97,7 @@ export class ReplyReader {
       throw new ProtocolError('malformed reply: NUL byte in reply');
     }
     const line = buf.toString('utf8', start, end);
+    this.onLine?.(line);
     // Count the terminator too, so a flood of empty lines is bounded as well.
     if (this.pending) return this.continueReply(line, lf - start + 1);
 
@@ -126,4 +129,25 @@ export class ReplyReader {
     p.lines.push(line.startsWith(p.code + '-') ? line.slice(4) : line);
     return null;
   }
+}
+
+/** What the first bytes of a connection say it is; undefined while too few have come to tell. */
+export type Opening = 'ftp' | 'ssh' | 'tls';
+
+const SSH_BANNER = Buffer.from('SSH-');
+
+/**
+ * Tells an FTP greeting from an SSH banner ("SSH-2.0-…", RFC 4253) and from a
+ * TLS record (content type 20-23, then version major 3), which means the
+ * server expected TLS from the first byte.
+ */
+export function sniffOpening(head: Buffer): Opening | undefined {
+  if (head.length === 0) return undefined;
+  if (head[0]! >= 0x14 && head[0]! <= 0x17) {
+    if (head.length < 2) return undefined;
+    if (head[1] === 0x03) return 'tls';
+  }
+  const n = Math.min(head.length, SSH_BANNER.length);
+  if (!head.subarray(0, n).equals(SSH_BANNER.subarray(0, n))) return 'ftp';
+  return n === SSH_BANNER.length ? 'ssh' : undefined;
 }
