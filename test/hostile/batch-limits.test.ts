@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeServer, type FakeServer, type FakeSession } from '../support/fake-server.js';
+import { startFakeServer, waitUntil, type FakeServer, type FakeSession } from '../support/fake-server.js';
 import { faultPerFile, serveTree } from '../support/fake-tree.js';
 import { tftp } from '../support/cli.js';
 
@@ -107,6 +107,25 @@ describe('a disk that fills during get -r (a 256 KiB tmpfs)', () => {
     expect(notStarted(r.stderr).sort()).toEqual(Object.keys(tree).filter((f) => !started.includes(f)));
     const parts = await expectPrefixes(tree, out);
     for (const p of parts) expect(started).toContain(p);
+  });
+
+  it('connections still logging in when the disk fills start no file', async (ctx) => {
+    if (!mounted) return ctx.skip();
+    const tree = files('f', 12, 400_000);
+    serveTree(server, tree);
+    server.dataFaults.RETR = { type: 'hold', bytes: 350_000 };
+    // Logins after the first are answered once the first session is gone: its file filled the disk.
+    server.handlers.PASS = async (ctx) => {
+      const first = server.sessions[0]!;
+      if (ctx.session !== first) await waitUntil(() => first.socket.destroyed, 5_000, 'the first session to end');
+      return ctx.fallback();
+    };
+    const out = join(small, 'out');
+    const r = await tftp(['get', '-r', '-j', '4', ...at(), 'dir', out]);
+    expect(r.code, r.stderr).toBe(7);
+    expect(retrs()).toEqual(['dir/f00.bin']);
+    expect(notStarted(r.stderr)).toEqual(Object.keys(tree).slice(1));
+    await expectPrefixes(tree, out);
   });
 
   it('a file whose RETR went ahead just before the disk filled is listed as not started', async (ctx) => {
