@@ -74,6 +74,31 @@ describe('a folder holding both x.iso and x.iso.part', () => {
   });
 });
 
+describe('a plain get of x.iso into a folder that already holds a downloaded x.iso.part', () => {
+  const iso = randomBytes(120_000);
+  const isoPart = randomBytes(50_000);
+  beforeEach(() => serveTree(server, { 'dir/x.iso.part': isoPart, 'dir/x.iso': iso }));
+
+  it('get: the local x.iso.part (a complete file of its own) is left alone', async () => {
+    expect((await tftp(['get', '-r', ...at(), 'dir', local])).code).toBe(0);
+    const r = await tftp(['get', ...at(), 'dir/x.iso', local]);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await readFile(join(local, 'x.iso'))).equals(iso)).toBe(true);
+    expect((await readdir(local)).sort()).toEqual(['x.iso', 'x.iso.part']);
+    expect((await readFile(join(local, 'x.iso.part'))).equals(isoPart)).toBe(true);
+  });
+
+  it('get -c: x.iso is not resumed from the bytes of the file x.iso.part', async () => {
+    expect((await tftp(['get', '-r', ...at(), 'dir', local])).code).toBe(0);
+    await rm(join(local, 'x.iso'));
+    const r = await tftp(['get', '-c', ...at(), 'dir/x.iso', local]);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await readFile(join(local, 'x.iso'))).equals(iso)).toBe(true);
+    expect((await readdir(local)).sort()).toEqual(['x.iso', 'x.iso.part']);
+    expect((await readFile(join(local, 'x.iso.part'))).equals(isoPart)).toBe(true);
+  });
+});
+
 describe('names at the 255-byte limit', () => {
   const names = {
     ascii255: 'a'.repeat(251) + '.bin',
