@@ -39,6 +39,9 @@ function diskFull(err: unknown): boolean {
   return isFsError(err) && (err.code === 'ENOSPC' || err.code === 'EDQUOT');
 }
 
+/** The batch stopped (a full disk, Ctrl-C) while this file waited for its connection: it never started. */
+class NotStarted extends Error {}
+
 /** A connection refused while others of the same batch work: the server's limit, not a failure. */
 class SurplusConnection extends Error {
   constructor(readonly reason: unknown) {
@@ -128,6 +131,8 @@ export async function runBatch(io: Io, target: Parameters<typeof openSession>[1]
                 session = await connect();
                 sessions.add(session);
               }
+              // The batch may have stopped while this connection logged in.
+              if (fatal !== undefined) throw new NotStarted();
               return item!.run(session.client, attempt, progress, claimNext);
             },
           );
@@ -135,6 +140,10 @@ export async function runBatch(io: Io, target: Parameters<typeof openSession>[1]
           if (result.skipped) skipped++;
           else ok++;
         } catch (err) {
+          if (err instanceof NotStarted) {
+            givenBack.push(item);
+            break;
+          }
           if (err instanceof SurplusConnection) {
             // The server takes no more connections from us: the others carry on with this file.
             refused = err.reason;
@@ -145,6 +154,8 @@ export async function runBatch(io: Io, target: Parameters<typeof openSession>[1]
           if (stopsEverything(err) || diskFull(err)) fatal ??= err;
         }
       }
+      // A file claimed for this connection (its command sent ahead) that the stop left undone.
+      if (claimed) givenBack.push(claimed);
     } finally {
       if (session) sessions.delete(session);
       await session?.end(fatal === undefined);
@@ -162,7 +173,7 @@ export async function runBatch(io: Io, target: Parameters<typeof openSession>[1]
   emit?.({ event: 'summary', files: total, ok, failed: failures.length, skipped, bytes, seconds: round((performance.now() - began) / 1000) });
   if (failures.length === 0 && notDone.length === 0) return;
   const { describeError } = await import('./output.js');
-  if (failures.length > 1) io.stderr.write(`failed:\n${failures.map((f) => `  ${named(printable(f.name), describeError(f.err))}\n`).join('')}`);
+  if (failures.length > 0 && total > 1) io.stderr.write(`failed:\n${failures.map((f) => `  ${named(printable(f.name), describeError(f.err))}\n`).join('')}`);
   if (total === 1 || fatal !== undefined || failures.length === total) throw fatal ?? failures[0]!.err;
   throw new PartialFailure(`${failures.length} of ${total} files failed (listed above); ${ok + skipped} succeeded`);
 }

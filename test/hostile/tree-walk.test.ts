@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeServer, type FakeServer } from '../support/fake-server.js';
+import { resolvePath, startFakeServer, type FakeServer } from '../support/fake-server.js';
 import { listing, lsLine, mlsdLine, serveTree } from '../support/fake-tree.js';
 import { spawnTftp, tftp } from '../support/cli.js';
 
@@ -110,7 +110,7 @@ describe('get -r host dir/.. without a local name', () => {
 describe('listings that never end', () => {
   it('LIST: a folder that lists itself again (sub inside sub forever) is not entered: the walk ends at once, exit 10', async () => {
     server.handlers.LIST = (ctx) => {
-      ctx.server.listings.set(ctx.arg.replace(/^\/+/, ''), listing([lsLine('sub', 0, 'dir'), lsLine('f.txt', F.length)]));
+      ctx.server.listings.set(resolvePath(ctx.session.cwd, ctx.arg), listing([lsLine('sub', 0, 'dir'), lsLine('f.txt', F.length)]));
       return ctx.fallback();
     };
     serveEveryF();
@@ -126,7 +126,7 @@ describe('listings that never end', () => {
   it('MLSD: the same loop in machine listings ends as quickly, exit 10', async () => {
     server.handlers.FEAT = '211-Features:\r\n MLST type*;size*;modify*;\r\n EPSV\r\n SIZE\r\n REST STREAM\r\n UTF8\r\n211 End';
     server.handlers.MLSD = (ctx) => {
-      ctx.server.mlsd.set(ctx.arg.replace(/^\/+/, ''), listing([mlsdLine('sub', 0, 'dir'), mlsdLine('f.txt', F.length)]));
+      ctx.server.mlsd.set(resolvePath(ctx.session.cwd, ctx.arg), listing([mlsdLine('sub', 0, 'dir'), mlsdLine('f.txt', F.length)]));
       return ctx.fallback();
     };
     serveEveryF();
@@ -142,7 +142,7 @@ describe('listings that never end', () => {
   it('a generated tree whose every level differs: stopped at the depth limit, and the run fails', async () => {
     let level = 0;
     server.handlers.LIST = (ctx) => {
-      ctx.server.listings.set(ctx.arg.replace(/^\/+/, ''), listing([lsLine('sub', 0, 'dir'), lsLine(`level${level++}.txt`, 1)]));
+      ctx.server.listings.set(resolvePath(ctx.session.cwd, ctx.arg), listing([lsLine('sub', 0, 'dir'), lsLine(`level${level++}.txt`, 1)]));
       return ctx.fallback();
     };
     const r = await tftp(['get', '-r', '--dry-run', ...at(), 'dir', join(local, 'out')]);

@@ -1,6 +1,6 @@
-import { statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { utimes } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { parseMdtm } from '../../protocol/parse.js';
 import type { FtpClient } from '../../core/client.js';
@@ -17,6 +17,7 @@ import { runBatch, type BatchItem } from '../batch.js';
 import { ndjson, throttledProgress, type EventSink } from '../events.js';
 import { ChecksumError, isFsError } from '../exit-codes.js';
 import { verifyWithServer } from '../verify.js';
+import { tempPath } from '../part-name.js';
 
 export interface GetFlags extends TransferFlags {
   recursive?: boolean;
@@ -150,7 +151,7 @@ export async function downloadOnce(
       remoteModified: d.listedModified ? new Date(d.listedModified) : undefined,
       retry: attempt > 0,
       restart,
-      part: d.partPath,
+      part: d.partPath ?? (d.direct ? undefined : await ownTempPath(client, d)),
       direct: d.direct,
       signal: io.signal,
     });
@@ -214,6 +215,23 @@ export async function downloadOnce(
   progress.finish(true);
   events?.({ event: 'done', file: d.remotePath, bytes: received, seconds: Math.round(performance.now() - began) / 1000, ...(sha256 ? { sha256 } : {}) });
   return { bytes: received };
+}
+
+/**
+ * The temporary file of a single download. `<local>.part` may already exist
+ * as a file in its own right: one that `get -r` brought from a server folder
+ * holding both `x.iso` and `x.iso.part`. When the server has a file of that
+ * name beside the one we get, the local one is taken to be that file and
+ * left alone; the download uses the name `get -r` would have chosen instead.
+ * One SIZE, and only when such a local file exists.
+ */
+async function ownTempPath(client: FtpClient, d: Download): Promise<string> {
+  const plain = await tempPath(d.localPath);
+  if (!lstatSync(plain, { throwIfNoEntry: false })?.isFile()) return plain;
+  const slash = d.remotePath.lastIndexOf('/');
+  const sibling = d.remotePath.slice(0, slash + 1) + basename(plain);
+  if ((await client.size(sibling)) === undefined) return plain;
+  return tempPath(d.localPath, '.part', new Set([basename(plain)]));
 }
 
 /**
