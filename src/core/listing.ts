@@ -188,3 +188,21 @@ function saysNoFiles(err: unknown): boolean {
 function noSuchPath(path: string): FtpError {
   return new FtpError('permanent', `no such file or folder: ${path}`);
 }
+
+/**
+ * A remote file's size: SIZE, else what MLST or a listing of the file says
+ * (for servers that refuse SIZE). Undefined when the server will not tell,
+ * or has no such file.
+ */
+export async function fileSize(client: FtpClient, path: string): Promise<number | undefined> {
+  const size = await client.size(path);
+  if (size !== undefined) return size;
+  try {
+    const { entries } = await client.list(path);
+    const files = entries.filter((e) => e.type === 'file');
+    return files.length === 1 ? files[0]!.size : undefined;
+  } catch (err) {
+    if (err instanceof FtpError && (err.kind === 'permanent' || err.kind === 'temporary')) return undefined; // no such file
+    throw err;
+  }
+}

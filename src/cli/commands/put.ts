@@ -13,6 +13,7 @@ import { ndjson, throttledProgress, type EventSink } from '../events.js';
 import type { FtpClient } from '../../core/client.js';
 import { FtpError } from '../../protocol/errors.js';
 import { openSource } from '../local-io.js';
+import { fileSize } from '../../core/listing.js';
 
 export interface PutFlags extends TransferFlags {
   recursive?: boolean;
@@ -130,7 +131,7 @@ export async function uploadOnce(
   let offset = opts.rest ?? 0;
   // A retry goes on from what the server already has, like -c.
   if (opts.continue || (attempt > 0 && !opts.ascii)) {
-    const remoteSize = await client.size(remotePath);
+    const remoteSize = await fileSize(client, remotePath);
     offset = remoteSize ?? 0;
     if (remoteSize !== undefined && offset === localSize) {
       const reason = `already complete on the server (${offset} bytes)`;
