@@ -15,7 +15,14 @@ export interface FileLock {
 
 /** Locks `path`; undefined when another process holds it. */
 export async function tryLock(path: string): Promise<FileLock | undefined> {
-  if (process.platform === 'linux' || process.platform === 'win32') return listenLock(await lockName(path));
+  if (process.platform === 'linux' || process.platform === 'win32') {
+    try {
+      return await listenLock(await lockName(path));
+    } catch (err) {
+      // No sockets here (a sandbox that forbids them): the lock file still works.
+      if ((err as NodeJS.ErrnoException).syscall !== 'listen') throw err;
+    }
+  }
   return pidFileLock(path);
 }
 
@@ -44,7 +51,8 @@ function listenLock(name: string): Promise<FileLock | undefined> {
   });
 }
 
-function pidFileLock(path: string): FileLock | undefined {
+/** The portable lock: `<path>.lock` holding our process id (exported for its tests). */
+export function pidFileLock(path: string): FileLock | undefined {
   const lock = `${path}.lock`;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
