@@ -7,7 +7,6 @@ import type { FileTarget } from '../core/file-io.js';
 import { tryLock, type FileLock } from '../core/file-lock.js';
 import { LocalError } from './exit-codes.js';
 import { tempPath } from './part-name.js';
-import { copyPrefix, openDirect } from './local-io.js';
 
 /**
  * A download in progress: bytes go to a temporary file next to the final one
@@ -122,23 +121,25 @@ export async function openPartFile(final: string, req: ResumeRequest): Promise<P
 }
 
 async function openLocked(final: string, part: string, req: ResumeRequest, lock: FileLock): Promise<PartFile | 'complete'> {
+  // A fresh download truncates any old .part anyway: no need to look first (one file of thousands, maybe).
+  const fresh = !req.continue && !req.retry && req.rest === undefined;
   if (req.continue || req.retry) {
     const sidecar = await tempPath(final, '.part.segments');
     if (lstatSync(sidecar, { throwIfNoEntry: false })) throw new LocalError(`${part} was started with --segments: resume it with --segments and -c`);
   }
   // A link at the temporary name is not ours (we never make one): it goes, unfollowed.
-  if (lstatSync(part, { throwIfNoEntry: false })?.isSymbolicLink()) unlinkSync(part);
-  const start = resumePoint(final, part, req);
+  if (!fresh && lstatSync(part, { throwIfNoEntry: false })?.isSymbolicLink()) unlinkSync(part);
+  const start: Start = fresh ? { offset: 0 } : resumePoint(final, part, req);
   if (start === 'complete') {
     lock.release();
     return 'complete';
   }
   const { offset } = start;
-  const existed = start.copyFinal === undefined && regularSize(part) !== undefined;
+  const existed = !fresh && start.copyFinal === undefined && regularSize(part) !== undefined;
   if (req.remoteSize !== undefined && offset > req.remoteSize) {
     throw new LocalError(`${part} has ${offset} bytes, more than the remote file's ${req.remoteSize}: not resuming`);
   }
-  if (start.copyFinal !== undefined) await copyPrefix(final, part, start.copyFinal);
+  if (start.copyFinal !== undefined) await (await import('./local-io.js')).copyPrefix(final, part, start.copyFinal);
   if (req.remoteSize !== undefined && offset > 0 && offset === req.remoteSize) {
     // Already whole: resuming at the end is not an error (and some servers refuse a REST there).
     if (req.rest !== undefined) truncateSync(part, offset); // keep exactly the bytes before --rest
@@ -151,7 +152,11 @@ async function openLocked(final: string, part: string, req: ResumeRequest, lock:
     // Creating and renaming a file can take a while on some file systems: done
     // off the event loop (plain fs calls, lighter than a FileHandle); close is
     // quick and done synchronously.
-    fd = await openFd(part, offset > 0 ? RESUME : FRESH, 0o666);
+    fd = await openFd(part, offset > 0 ? RESUME : FRESH, 0o666).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ELOOP' || offset > 0) throw err;
+      unlinkSync(part); // a link at the temporary name (O_NOFOLLOW refused it): removed, never followed
+      return openFd(part, FRESH, 0o666);
+    });
   } catch (err) {
     if (start.copyFinal !== undefined) await unlink(part).catch(() => {}); // no stray copy
     throw err;
@@ -203,6 +208,7 @@ async function openLocked(final: string, part: string, req: ResumeRequest, lock:
  */
 async function directTarget(path: string, req: ResumeRequest): Promise<PartFile> {
   if (req.rest || req.continue) throw new LocalError(`${path} is not a regular file: it cannot be resumed`);
+  const { openDirect } = await import('./local-io.js'); // devices and FIFOs only
   const stream = await openDirect(path, req.signal);
   const done = async () => {
     if (!stream.closed) await new Promise<void>((resolve) => stream.end(() => resolve()));

@@ -31,13 +31,23 @@ const MAX_KEY = 100;
 
 /** Names the file by its folder's identity (device and inode) and its own name: any path to it gives the same key. */
 async function lockName(path: string): Promise<string> {
-  const dir = statSync(dirname(path), { bigint: true });
-  let key = `tftp-lock:${dir.dev}:${dir.ino}:${basename(path)}`;
+  let key = `tftp-lock:${folderIdentity(dirname(path))}:${basename(path)}`;
   if (Buffer.byteLength(key) > MAX_KEY) {
     const { createHash } = await import('node:crypto'); // only for long names
     key = `tftp-lock:${createHash('sha256').update(key).digest('hex')}`;
   }
   return process.platform === 'win32' ? `\\\\.\\pipe\\${key}` : `\0${key}`;
+}
+
+/** Folder identities seen by this process: a tree of thousands of files looks each folder up once. */
+const folders = new Map<string, string>();
+function folderIdentity(dir: string): string {
+  let id = folders.get(dir);
+  if (id === undefined) {
+    const s = statSync(dir, { bigint: true });
+    folders.set(dir, (id = `${s.dev}:${s.ino}`));
+  }
+  return id;
 }
 
 function listenLock(name: string): Promise<FileLock | undefined> {
