@@ -6,7 +6,7 @@ import { FtpError } from '../protocol/errors.js';
 import type { ListEntry } from '../protocol/list.js';
 import { localPathUnder, unsafeNameReason } from './safe-path.js';
 import { tempPath } from './part-name.js';
-import { LocalError } from './exit-codes.js';
+import { LocalError, UsageError } from './exit-codes.js';
 
 /** One file of a recursive download: where it comes from and goes, and its temporary name. */
 export interface PlannedFile {
@@ -73,6 +73,10 @@ export async function makePlan(client: FtpClient, start: string, localRoot: stri
     listed.add(key);
     if (++folders > MAX_FOLDERS) throw walkLimit(`${MAX_FOLDERS} folders`);
     const listing = await client.list(dir || undefined, { signal });
+    if (listing.file) {
+      if (segments.length === 0) throw new UsageError(`${dir} is a file, not a folder: get it without -r`);
+      return void refuse(dir, 'listed as a folder, but it is a file');
+    }
     const fingerprint = listingFingerprint(listing.entries);
     if (ancestors.includes(fingerprint)) return void refuse(dir, 'the same listing as a parent folder (a link loop): not entered');
     for (const line of listing.unparsed) refuse(`${dir || '.'}: ${JSON.stringify(line)}`, 'listing line not understood');

@@ -176,7 +176,9 @@ export class FtpClient {
     if (reply.code === 331) reply = await this.sendcmd(`PASS ${password}`, { allowError: true });
     if (reply.code === 230 || reply.code === 202) return this.protectData();
     if (reply.code === 530 || reply.code === 332 || reply.code === 331) {
-      throw new LoginError(reply.code, replyText(reply));
+      // vsftpd, proftpd and pure-ftpd say so when they refuse clear-text logins.
+      const wantsTls = !this.tls && /\b(tls|ssl|encrypt)/i.test(replyText(reply));
+      throw new LoginError(reply.code, replyText(reply) + (wantsTls ? ' (the server wants TLS: connect with FTPS, e.g. --tls or ftpes://)' : ''));
     }
     throw this.replyError(reply);
   }

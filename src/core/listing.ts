@@ -20,6 +20,8 @@ export interface Listing {
   format: 'mlsd' | 'list';
   entries: ListEntry[];
   unparsed: string[];
+  /** True when the path named a file (the server refused to go into it), not a folder. */
+  file?: boolean;
 }
 
 export interface ListOptions {
@@ -36,8 +38,15 @@ type Where = 'inside' | 'not-folder' | 'unknown';
 export async function listEntries(client: FtpClient, path: string | undefined, opts: ListOptions = {}): Promise<Listing> {
   const format = (await client.hasFeature('MLST')) ? 'mlsd' : 'list';
   await client.type('I');
-  const lines = format === 'mlsd' ? await mlsdLines(client, path, opts) : await inFolder(client, path, (arg, where) => listLines(client, arg, where, path, opts));
-  return { format, ...parseListing(lines, format, new Date()) };
+  let file = false;
+  const lines =
+    format === 'mlsd'
+      ? await mlsdLines(client, path, opts, () => (file = true))
+      : await inFolder(client, path, (arg, where) => {
+          file = where === 'not-folder';
+          return listLines(client, arg, where, path, opts);
+        });
+  return { format, ...parseListing(lines, format, new Date()), ...(file ? { file } : {}) };
 }
 
 /** LIST or NLST of `path` as the server formats it, into `dest` (left open), in ASCII mode. */
@@ -84,7 +93,7 @@ async function listLines(client: FtpClient, arg: string | undefined, where: Wher
 }
 
 /** MLSD keeps its argument; only an empty or "No files found" answer makes us look whether the folder exists. */
-async function mlsdLines(client: FtpClient, path: string | undefined, opts: ListOptions): Promise<string[]> {
+async function mlsdLines(client: FtpClient, path: string | undefined, opts: ListOptions, isFile: () => void): Promise<string[]> {
   let lines: string[];
   try {
     lines = listingLines(await retrieveText(client, path ? `MLSD ${path}` : 'MLSD', MAX_LISTING_BYTES, opts));
@@ -93,7 +102,10 @@ async function mlsdLines(client: FtpClient, path: string | undefined, opts: List
     // MLSD lists folders only (RFC 3659 7.1): a file has its facts line from MLST.
     if (path && err instanceof PermanentError && (await isFolder(client, path)) === false) {
       const line = await mlst(client, path);
-      if (line !== undefined) return [line];
+      if (line !== undefined) {
+        isFile();
+        return [line];
+      }
     }
     throw err;
   }

@@ -157,3 +157,12 @@ describe('the CLI', () => {
     expect(server.verbs()).not.toContain('EPSV');
   });
 });
+
+describe('a server that refuses clear-text logins', () => {
+  it('exit 4, and the line says to connect with FTPS', async () => {
+    server = await startFakeServer({ handlers: { USER: '530 Non-anonymous sessions must use encryption.' } });
+    const r = await tftp(['ls', '-u', 'alice', '--password', 'pw', '-P', String(server.port), '127.0.0.1']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/^tftp: login rejected: 530 Non-anonymous sessions must use encryption\. \(the server wants TLS: connect with FTPS, e\.g\. --tls or ftpes:\/\/\)\n$/m);
+  });
+});

@@ -198,3 +198,19 @@ describe('nothing to download', () => {
     expect(await readdir(out)).toEqual([]);
   });
 });
+
+describe('get -r of a file', () => {
+  it('says it is a file (exit 2) instead of asking for file/file', async () => {
+    serveTree(server, { 'dir/file.txt': Buffer.from('hello') });
+    server.handlers.CWD = ({ session, server: s, arg }) => {
+      const to = resolvePath(session.cwd, arg);
+      if (s.files.has(to)) return session.reply(550, 'Not a directory');
+      session.cwd = to;
+      return session.reply(250, 'Directory changed');
+    };
+    const r = await tftp(['get', '-r', ...at(), 'dir/file.txt', join(local, 'out')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('tftp: dir/file.txt is a file, not a folder: get it without -r\n');
+    expect(server.commands.filter((c) => c.startsWith('RETR'))).toEqual([]);
+  });
+});
