@@ -178,7 +178,7 @@ export class FtpClient {
     if (reply.code === 530 || reply.code === 332 || reply.code === 331) {
       // vsftpd, proftpd and pure-ftpd say so when they refuse clear-text logins.
       const wantsTls = !this.tls && /\b(tls|ssl|encrypt)/i.test(replyText(reply));
-      throw new LoginError(reply.code, replyText(reply) + (wantsTls ? ' (the server wants TLS: connect with FTPS, e.g. --tls or ftpes://)' : ''));
+      throw new LoginError(reply.code, replyText(reply), wantsTls ? 'the server wants TLS: connect with FTPS, e.g. --tls or ftpes://' : undefined);
     }
     throw this.replyError(reply);
   }

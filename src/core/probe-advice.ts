@@ -1,5 +1,5 @@
 // tftp doctor's advice: the flags that suit the server, from what the probe found.
-import { FtpError } from '../protocol/errors.js';
+import { FtpError, LoginError } from '../protocol/errors.js';
 import type { ProbeOptions, ProbeReport } from './probe-report.js';
 
 // What servers say when they want TLS before a login: vsftpd "530 Non-anonymous sessions
@@ -11,7 +11,7 @@ const NEEDS_TLS = /\b(?:TLS|SSL|FTPS|AUTH TLS|encrypt\w*|cleartext|clear[- ]text
 export function tlsRequiredReply(err: unknown): string | null {
   if (!(err instanceof FtpError) || err.code === undefined || err.code < 400 || err.code >= 600) return null;
   if (!['login', 'permanent', 'temporary'].includes(err.kind)) return null;
-  const text = err.message.replace(/^login rejected: /, '');
+  const text = err instanceof LoginError ? `${err.code} ${err.text}` : err.message;
   return err.code === 534 || NEEDS_TLS.test(text) ? text : null;
 }
 

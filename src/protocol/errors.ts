@@ -46,8 +46,14 @@ export class PermanentError extends FtpError {
 
 export class LoginError extends FtpError {
   override name = 'LoginError';
-  constructor(code: number, text: string) {
-    super('login', `login rejected: ${code} ${text}`, code);
+  /** `hint` (what to do about it) follows the server's text in the message. */
+  constructor(
+    code: number,
+    /** The server's reply text. */
+    readonly text: string,
+    hint?: string,
+  ) {
+    super('login', `login rejected: ${code} ${text}${hint ? ` (${hint})` : ''}`, code);
   }
 }
 
