@@ -49,12 +49,15 @@ function sessionPasswd(root: string): string {
     .join('\n');
 }
 
+const SESSION = 'mount --bind "$0" /etc/passwd && { [ ! -f /var/log/wtmp ] || mount --bind /dev/null /var/log/wtmp; } && exec "$@"';
+
 /**
  * inetutils ftpd: anonymous (chroot()ed into root: `ftp`'s home) and the local
  * user tftpuser (its password from /etc/shadow, logged into root, not chroot()ed:
  * ftpd chroot()s local users only when listed in /etc/ftpchroot). Each session
  * runs in a mount namespace of its own (unshare) where /etc/passwd is the
- * suite's copy; the system's files and users are left as they are. No TLS.
+ * suite's copy and wtmp is /dev/null; the system's files and users are left
+ * as they are. No TLS.
  * Passive ports are the kernel's choice (ftpd binds port 0 on the control
  * connection's address, 127.0.0.1).
  */
@@ -72,8 +75,9 @@ export async function startInetutilsFtpd(opts: StartOptions): Promise<RunningSer
   const loop = await InetdLoop.start({
     name: instance,
     command: 'unshare',
-    // A private mount namespace per session: bind the copy over /etc/passwd, then become ftpd.
-    args: ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', 'mount --bind "$0" /etc/passwd && exec "$@"', passwd, ...ftpd],
+    // A private mount namespace per session: the copy over /etc/passwd, and /dev/null over
+    // the system's wtmp (ftpd records every login there), then become ftpd.
+    args: ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', SESSION, passwd, ...ftpd],
     port,
     logDir: l.logDir,
   });

@@ -10,8 +10,8 @@ export interface InstanceContext {
   /** The running instance (set once beforeAll has run). */
   server(): RunningServer;
   certs: Certs;
-  /** tftp with the instance's HOME. */
-  run(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>;
+  /** tftp with the instance's HOME; killed (code -1) after limitMs (default 50 s). */
+  run(args: string[], env?: NodeJS.ProcessEnv, limitMs?: number): Promise<CliResult>;
   /** -P, -u and the TLS options for tftpuser. */
   conn(tls?: 'ca' | 'none' | 'no-ca'): string[];
   /** A fresh local path in the client's folder. */

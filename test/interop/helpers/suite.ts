@@ -121,8 +121,8 @@ function instanceSuite(kind: ServerKind, def: InstanceDef, caps: Capabilities, r
     let seq = 0;
     /** A fresh local path in the client's folder. */
     const local = (name: string) => join(work, `${++seq}-${name}`);
-    const run = async (args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult> => {
-      return tftp(args, { home, ...(env ? { env } : {}) });
+    const run = async (args: string[], env?: NodeJS.ProcessEnv, limitMs?: number): Promise<CliResult> => {
+      return tftp(args, { home, ...(env ? { env } : {}), ...(limitMs ? { limitMs } : {}) });
     };
     const conn = (tls: 'ca' | 'none' | 'no-ca' = 'ca') => userArgs(s, certs, tls);
     /** A file in the upload folder, as the logged-in user would have left it. */
