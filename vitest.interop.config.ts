@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // `npm run test:interop`: the CLI (bin/tftp.js, built first) against real FTP
-// servers (vsftpd, pure-ftpd, proftpd) that test/interop/install.sh installs.
+// servers (vsftpd, pure-ftpd, proftpd, pyftpdlib, inetutils ftpd) that
+// test/interop/install.sh installs.
 // The files are named *.interop.ts so that `npm test` (test/**/*.test.ts) never
 // picks them up.
 export default defineConfig({

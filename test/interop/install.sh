@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Installs what `npm run test:interop` needs (run as root; Debian/Ubuntu):
-#   - vsftpd and openssl, as ordinary packages;
-#   - pure-ftpd and proftpd (+ mod_tls), which conflict with vsftpd as Debian
-#     packages: downloaded with `apt-get download` and unpacked with `dpkg -x`
-#     into $TFTP_INTEROP_PREFIX/<server> (default /opt/tftp-interop), never
-#     installed as services; their missing shared libraries are installed;
+#   - vsftpd, openssl, python3-pyftpdlib and python3-openssl (pyftpdlib is a
+#     library: the suite runs its own script with Debian's /usr/bin/python3),
+#     and mount (the inetutils ftpd sessions bind-mount in a namespace of their
+#     own), as ordinary packages;
+#   - pure-ftpd, proftpd (+ mod_tls) and inetutils-ftpd, which conflict with
+#     vsftpd as Debian packages: downloaded with `apt-get download` and
+#     unpacked with `dpkg -x` into $TFTP_INTEROP_PREFIX/<server> (default
+#     /opt/tftp-interop), never installed as services; their missing shared
+#     libraries are installed;
 #   - the system user `tftpuser` (no shell, no home) with the suite's known
 #     password, and a PAM service `tftp-interop` (pam_unix only) for vsftpd.
 # Idempotent: a second run does nothing but checks (no apt-get update).
@@ -38,9 +42,9 @@ apt_quiet() {
 }
 is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
 
-# --- 1. vsftpd and openssl: ordinary packages --------------------------------
+# --- 1. vsftpd, openssl, pyftpdlib: ordinary packages -----------------------
 missing=()
-for p in vsftpd openssl; do is_installed "$p" || missing+=("$p"); done
+for p in vsftpd openssl python3-pyftpdlib python3-openssl mount; do is_installed "$p" || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_update_once
   log "apt-get install ${missing[*]}"
@@ -56,8 +60,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 [ -x /usr/sbin/vsftpd ] || die "vsftpd is not at /usr/sbin/vsftpd after installing it"
 command -v openssl >/dev/null || die "openssl is not on PATH after installing it"
+/usr/bin/python3 -c 'import pyftpdlib, OpenSSL' 2>/dev/null || die "/usr/bin/python3 cannot import pyftpdlib and OpenSSL after installing them"
 
-# --- 2. pure-ftpd and proftpd: unpacked, never installed ---------------------
+# --- 2. pure-ftpd, proftpd, inetutils ftpd: unpacked, never installed --------
 # ELF files of a folder whose shared libraries are not all found.
 unresolved() {
   local f
@@ -128,6 +133,8 @@ unpack() {
 
 unpack pure-ftpd usr/sbin/pure-ftpd pure-ftpd
 unpack proftpd usr/sbin/proftpd proftpd-core proftpd-mod-crypto
+# Run per connection by the suite's own inetd loop (no inetd, no PAM: its passwd authentication).
+unpack inetutils-ftpd usr/sbin/ftpd inetutils-ftpd
 
 # --- 3. the local user and its PAM service ----------------------------------
 if ! id "$USER_NAME" >/dev/null 2>&1; then
@@ -154,4 +161,4 @@ session  required pam_permit.so
 EOF
 id ftp >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /srv/ftp --shell /usr/sbin/nologin ftp
 
-log "ready: vsftpd $( (/usr/sbin/vsftpd -v 0>&1 2>&1 || true) | sed 's/.*version //'), $(cat "$PREFIX/pure-ftpd/.packages"), $(cat "$PREFIX/proftpd/.packages")"
+log "ready: vsftpd $( (/usr/sbin/vsftpd -v 0>&1 2>&1 || true) | sed 's/.*version //'), python3-pyftpdlib=$(dpkg-query -W -f='${Version}' python3-pyftpdlib), $(cat "$PREFIX/pure-ftpd/.packages"), $(cat "$PREFIX/proftpd/.packages"), $(cat "$PREFIX/inetutils-ftpd/.packages")"

@@ -55,11 +55,50 @@ export async function freeControlPort(base: number): Promise<number> {
   throw new Error(`no free port in ${base}..${base + 9}`);
 }
 
+/** The first reply on 127.0.0.1:port (then QUIT). */
+export function readGreeting(port: number, implicitTls = false): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = implicitTls
+      ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false })
+      : createConnection({ port, host: '127.0.0.1' });
+    let buf = '';
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error('no greeting'));
+    }, 3000);
+    sock.setEncoding('utf8');
+    sock.on('data', (d: string) => {
+      buf += d;
+      // the last line of a (possibly multi-line) reply: "ddd text"
+      if (/(^|\n)\d{3} [^\n]*\r?\n/.test(buf)) {
+        clearTimeout(timer);
+        sock.end('QUIT\r\n');
+        setTimeout(() => sock.destroy(), 200);
+        resolve(buf);
+      }
+    });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      sock.destroy();
+      reject(e);
+    });
+  });
+}
+
 /** Pids of every daemon started by this run, as files in a folder, for a last-resort cleanup. */
 let pidDir: string | undefined;
 export function setPidDir(dir: string): void {
   pidDir = dir;
   mkdirSync(dir, { recursive: true });
+}
+
+/** Records the process group `pid` leads, for killRecorded (no-op before setPidDir). */
+export function recordPid(pid: number, name: string): void {
+  if (pidDir) writeFileSync(join(pidDir, String(pid)), `${name}\n`);
+}
+
+export function forgetPid(pid: number): void {
+  if (pidDir) rmSync(join(pidDir, String(pid)), { force: true });
 }
 
 /** Ends the process groups recorded in `dir` (global teardown: after a crashed worker). */
@@ -103,6 +142,8 @@ export interface DaemonSpec {
   name: string;
   command: string;
   args: string[];
+  /** Added to the environment the daemon inherits. */
+  env?: NodeJS.ProcessEnv;
   /** Control port to wait for a greeting on. */
   port: number;
   /** TLS from the first byte (implicit FTPS): the greeting comes over TLS. */
@@ -114,7 +155,15 @@ export interface DaemonSpec {
   startTimeoutMs?: number;
 }
 
-export class Daemon {
+/** What the suite needs of a running server: a daemon, or the suite's own inetd-like loop. */
+export interface ServerProcess {
+  readonly pid: number;
+  readonly alive: boolean;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export class Daemon implements ServerProcess {
   readonly pid: number;
   private readonly proc: ChildProcess;
   private readonly exited: Promise<void>;
@@ -126,7 +175,7 @@ export class Daemon {
     const fd = openSync(this.outFile, 'a');
     try {
       // detached: a process group of its own, so its per-session children go with it.
-      this.proc = spawn(spec.command, spec.args, { stdio: ['ignore', fd, fd], detached: true });
+      this.proc = spawn(spec.command, spec.args, { stdio: ['ignore', fd, fd], detached: true, ...(spec.env ? { env: { ...process.env, ...spec.env } } : {}) });
     } finally {
       closeSync(fd);
     }
@@ -136,7 +185,7 @@ export class Daemon {
     this.proc.once('error', () => {});
     running.add(this);
     installExitHooks();
-    if (pidDir) writeFileSync(join(pidDir, String(this.pid)), `${spec.name}\n`);
+    recordPid(this.pid, spec.name);
   }
 
   get alive(): boolean {
@@ -171,32 +220,7 @@ export class Daemon {
   }
 
   private greeting(): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const sock = this.spec.implicitTls
-        ? tlsConnect({ port: this.spec.port, host: '127.0.0.1', rejectUnauthorized: false })
-        : createConnection({ port: this.spec.port, host: '127.0.0.1' });
-      let buf = '';
-      const timer = setTimeout(() => {
-        sock.destroy();
-        reject(new Error('no greeting'));
-      }, 3000);
-      sock.setEncoding('utf8');
-      sock.on('data', (d: string) => {
-        buf += d;
-        // the last line of a (possibly multi-line) reply: "ddd text"
-        if (/(^|\n)\d{3} [^\n]*\r?\n/.test(buf)) {
-          clearTimeout(timer);
-          sock.end('QUIT\r\n');
-          setTimeout(() => sock.destroy(), 200);
-          resolve(buf);
-        }
-      });
-      sock.on('error', (e) => {
-        clearTimeout(timer);
-        sock.destroy();
-        reject(e);
-      });
-    });
+    return readGreeting(this.spec.port, this.spec.implicitTls);
   }
 
   /** SIGTERM to the daemon's process group, SIGKILL after 3 s. */
@@ -231,7 +255,7 @@ export class Daemon {
 
   private forget(): void {
     running.delete(this);
-    if (pidDir) rmSync(join(pidDir, String(this.pid)), { force: true });
+    forgetPid(this.pid);
   }
 }
 

@@ -18,15 +18,20 @@ export const PURE_FTPD = join(PREFIX, 'pure-ftpd/usr/sbin/pure-ftpd');
 export const PURE_PW = join(PREFIX, 'pure-ftpd/usr/bin/pure-pw');
 export const PROFTPD = join(PREFIX, 'proftpd/usr/sbin/proftpd');
 export const PROFTPD_MODULES = join(PREFIX, 'proftpd/usr/lib/proftpd');
+/** Debian's own Python (python3-pyftpdlib is installed for it), not whatever python3 is first on PATH. */
+export const PYTHON = '/usr/bin/python3';
+export const INETUTILS_FTPD = join(PREFIX, 'inetutils-ftpd/usr/sbin/ftpd');
 
-export type ServerKind = 'vsftpd' | 'pure-ftpd' | 'proftpd';
+export type ServerKind = 'vsftpd' | 'pure-ftpd' | 'proftpd' | 'pyftpdlib' | 'inetutils-ftpd';
 
 /**
  * Control ports and passive ranges: above Linux's ephemeral range (32768–60999),
  * clear of the unit tests' ftp-srv (10000–31999) and the benchmark's vsftpd
  * (32000–32767). Each instance owns 100 ports: control at base (or the next free
- * one up to base+9), passive base+10..base+59. proftpd's active-mode data
- * connections come from control-1, which stays inside the previous, unused block.
+ * one up to base+9), passive base+10..base+59. proftpd's and inetutils ftpd's
+ * active-mode data connections come from control-1, which stays inside the
+ * previous block's unused ports. inetutils ftpd has no passive range: the kernel
+ * picks its passive ports (see inetutils-ftpd.ts).
  */
 export const PORT_BASE = {
   vsftpd: 61000,
@@ -36,6 +41,9 @@ export const PORT_BASE = {
   'pure-ftpd-tls': 61400,
   proftpd: 61500,
   'proftpd-tls': 61600,
+  pyftpdlib: 61700,
+  'pyftpdlib-tls': 61800,
+  'inetutils-ftpd': 61900,
 } as const;
 export type Instance = keyof typeof PORT_BASE;
 
@@ -71,6 +79,15 @@ function onPath(cmd: string): boolean {
   }
 }
 
+function pythonImports(modules: string[]): boolean {
+  try {
+    execFileSync(PYTHON, ['-c', `import ${modules.join(', ')}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Reasons the suite cannot run against `kind` here; empty when it can. */
 export function missingFor(kind: ServerKind): string[] {
   const missing: string[] = [];
@@ -89,6 +106,14 @@ export function missingFor(kind: ServerKind): string[] {
   if (kind === 'proftpd') {
     if (!executable(PROFTPD)) missing.push(`proftpd is not unpacked (${PROFTPD})`);
     if (!existsSync(join(PROFTPD_MODULES, 'mod_tls.so'))) missing.push(`proftpd's mod_tls is not unpacked (${PROFTPD_MODULES}/mod_tls.so)`);
+  }
+  if (kind === 'pyftpdlib') {
+    if (!executable(PYTHON)) missing.push(`Debian's python3 is not installed (${PYTHON})`);
+    else if (!pythonImports(['pyftpdlib', 'OpenSSL'])) missing.push(`${PYTHON} cannot import pyftpdlib and OpenSSL (python3-pyftpdlib, python3-openssl)`);
+  }
+  if (kind === 'inetutils-ftpd') {
+    if (!executable(INETUTILS_FTPD)) missing.push(`inetutils ftpd is not unpacked (${INETUTILS_FTPD})`);
+    if (!onPath('unshare')) missing.push('unshare (util-linux) is not on PATH');
   }
   return missing;
 }

@@ -1,7 +1,8 @@
-// A minimal FTPS client of the suite's own (node:net + node:tls), independent of
+// A minimal FTP(S) client of the suite's own (node:net + node:tls), independent of
 // tftp's code, used as a control: it lists a folder over a protected passive data
 // connection either resuming the control connection's TLS session or not, to show
-// that a server really requires the reuse that tftp's transfers satisfy.
+// that a server really requires the reuse that tftp's transfers satisfy; and,
+// without TLS, sends LIST with an argument as it is (listPlain).
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
@@ -193,5 +194,50 @@ export async function listOverTls(opts: { port: number; caFile: string; user: st
       control?.destroy();
       raw.destroy();
     }, 200);
+  }
+}
+
+/**
+ * Without TLS: USER/PASS, TYPE A, PASV, `LIST <path>` exactly as given (tftp
+ * lists a folder from inside it instead); returns what the server sent.
+ */
+export async function listPlain(opts: { port: number; user: string; password: string; path: string }): Promise<ListResult> {
+  const reader = new ReplyReader();
+  const control = netConnect({ host: '127.0.0.1', port: opts.port });
+  control.on('error', () => {}); // seen through the reply reader
+  await connected(control);
+  reader.attach(control);
+  let data: Socket | undefined;
+  const send = async (line: string, expect: number): Promise<Reply> => {
+    control.write(`${line}\r\n`);
+    const r = await reader.next();
+    if (Math.floor(r.code / 100) !== Math.floor(expect / 100)) throw new Error(`${line.split(' ')[0]}: expected ${expect}, got ${r.text}`);
+    return r;
+  };
+  try {
+    const greeting = await reader.next();
+    if (greeting.code !== 220) throw new Error(`greeting: ${greeting.text}`);
+    await send(`USER ${opts.user}`, 331);
+    await send(`PASS ${opts.password}`, 230);
+    await send('TYPE A', 200);
+    const pasv = await send('PASV', 227);
+    const m = /(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)/.exec(pasv.text);
+    if (!m) throw new Error(`PASV: ${pasv.text}`);
+    data = netConnect({ host: '127.0.0.1', port: Number(m[5]) * 256 + Number(m[6]) });
+    data.on('error', () => {});
+    await connected(data);
+    const chunks: Buffer[] = [];
+    data.on('data', (c: Buffer) => chunks.push(c));
+    const dataDone = new Promise<void>((resolve) => data!.once('close', () => resolve()));
+    control.write(`LIST ${opts.path}\r\n`);
+    const first = await reader.next();
+    if (first.code >= 300) return { first, listing: '', resumed: false };
+    const final = await reader.next();
+    await Promise.race([dataDone, new Promise((r) => setTimeout(r, 3000))]);
+    return { first, final, listing: Buffer.concat(chunks).toString('latin1'), resumed: false };
+  } finally {
+    data?.destroy();
+    control.end('QUIT\r\n');
+    setTimeout(() => control.destroy(), 200);
   }
 }

@@ -8,7 +8,7 @@ import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Certs } from './certs.js';
-import { freeControlPort, render, startDaemon, type Daemon } from './daemon.js';
+import { freeControlPort, render, startDaemon, type ServerProcess } from './daemon.js';
 import {
   PASSWORD,
   PORT_BASE,
@@ -46,7 +46,7 @@ export interface RunningServer {
   owner: SystemUser;
   /** Anonymous logins are served (read root, write upload). */
   anonymous: boolean;
-  daemon: Daemon;
+  daemon: ServerProcess;
   logs(): string;
   stop(): Promise<void>;
 }
@@ -58,7 +58,7 @@ export interface StartOptions {
   tls?: false | 'explicit' | 'implicit';
 }
 
-interface Layout {
+export interface Layout {
   dir: string;
   confDir: string;
   logDir: string;
@@ -71,7 +71,7 @@ interface Layout {
  * is not writable by the sessions (vsftpd refuses a writable chroot); upload is
  * writable by everyone (anonymous runs as `ftp`, the user as tftpuser).
  */
-function layout(runDir: string, instance: Instance): Layout {
+export function layout(runDir: string, instance: Instance): Layout {
   const dir = join(runDir, instance);
   const l = { dir, confDir: join(dir, 'conf'), logDir: join(dir, 'log'), root: join(dir, 'root'), uploadLocal: join(dir, 'root', 'upload') };
   for (const d of [dir, l.confDir, l.logDir, l.root, l.uploadLocal]) mkdirSync(d, { recursive: true });
@@ -96,7 +96,7 @@ function debianVersion(server: 'pure-ftpd' | 'proftpd'): string {
   }
 }
 
-function output(cmd: string, args: string[]): string {
+export function output(cmd: string, args: string[]): string {
   try {
     return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
@@ -105,13 +105,13 @@ function output(cmd: string, args: string[]): string {
   }
 }
 
-function need(name: string): SystemUser {
+export function need(name: string): SystemUser {
   const u = lookupUser(name);
   if (!u) throw new Error(`the system user ${name} does not exist: run test/interop/install.sh`);
   return u;
 }
 
-function finish(base: Omit<RunningServer, 'logs' | 'stop'>): RunningServer {
+export function finish(base: Omit<RunningServer, 'logs' | 'stop'>): RunningServer {
   return { ...base, logs: () => base.daemon.logs(), stop: () => base.daemon.stop() };
 }
 

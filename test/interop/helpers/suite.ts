@@ -4,8 +4,11 @@ import { chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { Certs } from './certs.js';
+import { setPidDir } from './daemon.js';
 import { IN_CI, INSTALL_HINT, PASSWORD, USER, missingFor, type ServerKind } from './env.js';
 import { listOverTls } from './raw-ftps.js';
+import { expectSameBytes, type InstanceContext } from './instance.js';
+import { namesAndAddressTests } from './suite-names.js';
 import type { RunningServer, StartOptions } from './servers.js';
 import { show, tftp, userArgs, type CliResult } from './tftp.js';
 
@@ -16,8 +19,8 @@ export interface Capabilities {
    * file in the configurations where it does not support it.
    */
   resumeUpload: boolean;
-  /** Exit code of a login without TLS on the instance that requires TLS (4: 530, 5: other 5xx). */
-  cleartextLoginExit: number;
+  /** Exit code of a login without TLS on the instance that requires TLS (4: 530, 5: other 5xx). Servers with TLS only. */
+  cleartextLoginExit?: number;
   /** The TLS instances refuse data connections that do not resume the control connection's TLS session. */
   requiresSessionReuse: boolean;
 }
@@ -27,6 +30,8 @@ export interface InstanceDef {
   /** The instance serves anonymous logins (read the root, write the upload folder). */
   anonymous: boolean;
   start: (o: StartOptions) => Promise<RunningServer>;
+  /** Tests of this server only, run after the shared ones against the same instance. */
+  extraTests?: (t: InstanceContext) => void;
 }
 
 const LABELS = { false: 'plain', explicit: 'explicit TLS', implicit: 'implicit TLS' } as const;
@@ -66,14 +71,6 @@ function countLf(b: Buffer): number {
   return n;
 }
 
-/** Byte comparison with a short message instead of two multi-MiB dumps. */
-function expectSameBytes(actual: Buffer, expected: Buffer, what: string): void {
-  if (actual.equals(expected)) return;
-  let i = 0;
-  while (i < actual.length && i < expected.length && actual[i] === expected[i]) i++;
-  expect.fail(`${what}: ${actual.length} bytes instead of ${expected.length}, first difference at byte ${i}`);
-}
-
 /**
  * The tests of one server family (one test file): an instance per entry of
  * `instances`, each started before its tests and stopped after them.
@@ -101,6 +98,8 @@ export function serverSuite(kind: ServerKind, instances: InstanceDef[], caps: Ca
     }
     return;
   }
+  // Pids of the daemons (and inetd sessions) for the global teardown, should this worker crash.
+  setPidDir(join(runDir, 'pids'));
   for (const def of instances) instanceSuite(kind, def, caps, runDir, certs!);
 }
 
@@ -122,8 +121,8 @@ function instanceSuite(kind: ServerKind, def: InstanceDef, caps: Capabilities, r
     let seq = 0;
     /** A fresh local path in the client's folder. */
     const local = (name: string) => join(work, `${++seq}-${name}`);
-    const run = async (args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult> => {
-      return tftp(args, { home, ...(env ? { env } : {}) });
+    const run = async (args: string[], env?: NodeJS.ProcessEnv, limitMs?: number): Promise<CliResult> => {
+      return tftp(args, { home, ...(env ? { env } : {}), ...(limitMs ? { limitMs } : {}) });
     };
     const conn = (tls: 'ca' | 'none' | 'no-ca' = 'ca') => userArgs(s, certs, tls);
     /** A file in the upload folder, as the logged-in user would have left it. */
@@ -380,6 +379,10 @@ function instanceSuite(kind: ServerKind, def: InstanceDef, caps: Capabilities, r
         expectSameBytes(readFileSync(join(s.uploadLocal, 'anon.bin')), data, 'anonymous upload');
       });
     }
+
+    const ctx: InstanceContext = { server: () => s, certs, run, conn, local };
+    namesAndAddressTests(ctx);
+    def.extraTests?.(ctx);
 
     if (def.tls) tlsTests();
 

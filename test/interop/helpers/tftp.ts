@@ -13,9 +13,9 @@ const LIMIT_MS = 50_000;
 /**
  * `tftp <command> --timeout 20 <args…>` (or opts.timeout) in a child process, with the suite's
  * password in TFTP_PASSWORD and HOME pointing at an empty folder (no ~/.netrc).
- * A run that does not end in 50 s is killed and reported as code -1.
+ * A run that does not end in 50 s (or opts.limitMs) is killed and reported as code -1.
  */
-export async function tftp(args: string[], opts: { home: string; env?: NodeJS.ProcessEnv; cwd?: string; timeout?: number }): Promise<CliResult> {
+export async function tftp(args: string[], opts: { home: string; env?: NodeJS.ProcessEnv; cwd?: string; timeout?: number; limitMs?: number }): Promise<CliResult> {
   mkdirSync(opts.home, { recursive: true });
   const [command, ...rest] = args;
   const { child, done } = spawnTftp([command!, '--timeout', String(opts.timeout ?? 20), ...rest], {
@@ -23,13 +23,14 @@ export async function tftp(args: string[], opts: { home: string; env?: NodeJS.Pr
     env: { HOME: opts.home, NO_COLOR: '1', TFTP_PASSWORD: PASSWORD, ...opts.env },
   });
   let timedOut = false;
+  const limit = opts.limitMs ?? LIMIT_MS;
   const timer = setTimeout(() => {
     timedOut = true;
     child.kill('SIGKILL');
-  }, LIMIT_MS);
+  }, limit);
   const r = await done;
   clearTimeout(timer);
-  return timedOut ? { ...r, code: -1, stderr: `${r.stderr}\n[interop: tftp killed after ${LIMIT_MS / 1000} s]` } : r;
+  return timedOut ? { ...r, code: -1, stderr: `${r.stderr}\n[interop: tftp killed after ${limit / 1000} s]` } : r;
 }
 
 /** Connection arguments for `server` as tftpuser: -P, -u, and the TLS options with the run's CA. */
