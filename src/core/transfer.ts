@@ -125,7 +125,7 @@ function receive(socket: Socket, convert: Transform | undefined, dest: Writable,
       socket.destroy();
       reject(new LocalFileError(err));
     });
-    socket.once('close', () => {
+    const closed = () => {
       const failure = socket.readableEnded ? undefined : (socketError ?? new FtpError('transfer', 'data connection closed before the end of the transfer'));
       const finish = () => {
         src.unpipe(dest);
@@ -137,7 +137,11 @@ function receive(socket: Socket, convert: Transform | undefined, dest: Writable,
       convert.once('end', finish);
       convert.end(); // flushes a held CR
       convert.resume();
-    });
+    };
+    // An empty transfer may have ended and closed before we got here (the server
+    // closed at once, and its 150 and 226 were read first): no 'close' will come.
+    if (socket.closed) closed();
+    else socket.once('close', closed);
   });
 }
 

@@ -166,3 +166,28 @@ describe('a server that refuses clear-text logins', () => {
     expect(r.stderr).toMatch(/^tftp: login rejected: 530 Non-anonymous sessions must use encryption\. \(the server wants TLS: connect with FTPS, e\.g\. --tls or ftpes:\/\/\)\n$/m);
   });
 });
+
+describe('an empty listing whose data connection closed before the 150 was read', () => {
+  // inetutils ftpd: connect, close at once, then 150 and 226 together. The
+  // second listing goes out with EPSV, so all of it is in before the client looks.
+  it('ends the listing (no hang), twice in a row on one connection', async () => {
+    server = await startFakeServer({
+      handlers: {
+        LIST: async ({ session }) => {
+          const data = await session.openData();
+          data.end();
+          await new Promise((r) => data.once('close', r));
+          await new Promise((r) => setTimeout(r, 50)); // the client has seen the close long before the 150
+          await session.send('150 Here comes the directory listing.\r\n226 Transfer complete.\r\n');
+        },
+      },
+    });
+    const client = new FtpClient({ timeoutMs: 2000 });
+    await client.connect('127.0.0.1', server.port);
+    await client.login();
+    const t = performance.now();
+    for (let i = 0; i < 3; i++) expect((await client.list()).entries).toEqual([]);
+    await client.quit();
+    expect(performance.now() - t).toBeLessThan(1500);
+  });
+});
