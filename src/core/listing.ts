@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { FtpError, PermanentError, ProtocolError } from '../protocol/errors.js';
 import { isCompletion, replyText } from '../protocol/reply.js';
 import { parse257 } from '../protocol/parse.js';
-import { listingLines, parseListing, type ListEntry } from '../protocol/list.js';
+import { listingLines, parseListLine, parseListing, type ListEntry } from '../protocol/list.js';
 import type { FtpClient } from './client.js';
 
 /**
@@ -53,15 +53,56 @@ export async function listEntries(client: FtpClient, path: string | undefined, o
 export async function listRaw(client: FtpClient, verb: 'LIST' | 'NLST', path: string | undefined, dest: Writable, opts: ListOptions = {}): Promise<void> {
   await client.type('A'); // text: CRLF becomes LF on the way out
   await inFolder(client, path, async (arg, where) => {
-    let bytes: number;
+    if (where === 'not-folder') {
+      // Not a folder: its own line from the parent's listing (LIST <path> is split at spaces by BSD servers).
+      const lines = await fromParent(client, path!, async (dir) => listingLines(await retrieveText(client, dir === undefined ? verb : `${verb} ${dir}`, MAX_LISTING_BYTES, opts)), (line) => rawName(verb, line));
+      if (!dest.write(lines.map((l) => `${l}\n`).join(''))) await new Promise((resolve) => dest.once('drain', resolve));
+      return;
+    }
     try {
-      bytes = await client.retrieve(arg === undefined ? verb : `${verb} ${arg}`, dest, { keepOpen: true, signal: opts.signal });
+      await client.retrieve(arg === undefined ? verb : `${verb} ${arg}`, dest, { keepOpen: true, signal: opts.signal });
     } catch (err) {
       if (where === 'inside' && saysNoFiles(err)) return;
       throw err;
     }
-    if (bytes === 0 && where === 'not-folder') throw noSuchPath(path!);
   });
+}
+
+/** The name a raw LIST or NLST line is about (undefined for lines that name nothing). */
+function rawName(verb: 'LIST' | 'NLST', line: string): string | undefined {
+  if (verb === 'NLST') return line.slice(line.lastIndexOf('/') + 1);
+  try {
+    return parseListLine(line, new Date())?.name;
+  } catch (err) {
+    if (err instanceof ProtocolError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The lines of a path that is not a folder (a file, or nothing), taken from
+ * its parent folder's listing: the parent is listed from inside, and only the
+ * lines whose `nameOf` is the path's last component are kept. None is "no such
+ * file or folder". Sending `LIST <path>` instead fails on BSD-derived servers,
+ * which split it at spaces and answer a missing path with ls's error text.
+ */
+async function fromParent(client: FtpClient, path: string, listLinesOf: (arg: string | undefined) => Promise<string[]>, nameOf: (line: string) => string | undefined): Promise<string[]> {
+  const trimmed = path.replace(/\/+$/, '');
+  const slash = trimmed.lastIndexOf('/');
+  const name = trimmed.slice(slash + 1);
+  const parent = slash === -1 ? undefined : trimmed.slice(0, slash) || '/';
+  const lines = await inFolder(client, parent, async (arg, where) => {
+    if (where === 'not-folder') throw noSuchPath(path); // no parent folder either
+    try {
+      return await listLinesOf(arg);
+    } catch (err) {
+      if (saysNoFiles(err)) return [];
+      throw err;
+    }
+  });
+  const own = lines.filter((line) => nameOf(line) === name);
+  if (own.length === 0) throw noSuchPath(path);
+  return own;
 }
 
 /** A small download (a listing) into memory; a server sending more than `maxBytes` is cut off. */
@@ -81,6 +122,17 @@ export async function retrieveText(client: FtpClient, cmd: string, maxBytes = MA
 }
 
 async function listLines(client: FtpClient, arg: string | undefined, where: Where, path: string | undefined, opts: ListOptions): Promise<string[]> {
+  if (where === 'not-folder') {
+    const now = new Date();
+    return fromParent(client, path!, async (dir) => listingLines(await retrieveText(client, dir === undefined ? 'LIST' : `LIST ${dir}`, MAX_LISTING_BYTES, opts)), (line) => {
+      try {
+        return parseListLine(line, now)?.name;
+      } catch (err) {
+        if (err instanceof ProtocolError) return undefined;
+        throw err;
+      }
+    });
+  }
   let lines: string[];
   try {
     lines = listingLines(await retrieveText(client, arg === undefined ? 'LIST' : `LIST ${arg}`, MAX_LISTING_BYTES, opts));
@@ -88,7 +140,6 @@ async function listLines(client: FtpClient, arg: string | undefined, where: Wher
     if (where === 'inside' && saysNoFiles(err)) return [];
     throw err;
   }
-  if (lines.length === 0 && where === 'not-folder') throw noSuchPath(path!);
   return lines;
 }
 

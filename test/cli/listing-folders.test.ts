@@ -60,6 +60,31 @@ describe('a BSD ftpd that splits LIST arguments at spaces', () => {
     expect(out(names)).toBe('inner.txt\ntwo words.txt\n');
   });
 
+  // As inetutils ftpd does: LIST of a missing path answers 226 with ls's error text.
+  const inetutils: Persona = { splitsArguments: true, missing: 'ls-error' };
+
+  it('ls of a file whose name has spaces shows its own line (from the listing of its folder)', async () => {
+    const s = await persona(inetutils);
+    const raw = await tftp(['ls', ...at(s), 'pub/dir with space/two words.txt']);
+    expect(raw.code, raw.stderr).toBe(0);
+    expect(out(raw)).toMatch(/^-rw-r--r--.* two words\.txt\n$/);
+    const names = await tftp(['ls', '--names', ...at(s), 'pub/dir with space/two words.txt']);
+    expect(out(names)).toBe('two words.txt\n');
+  });
+
+  it('ls, ls -l and get -r of a missing path: exit 5, nothing on stdout, nothing written', async () => {
+    const s = await persona(inetutils);
+    for (const args of [['ls'], ['ls', '-l'], ['ls', '--json']]) {
+      const r = await tftp([...args, ...at(s), 'no such thing']);
+      expect(r.code, r.stderr).toBe(5);
+      expect(r.stderr).toBe('tftp: no such file or folder: no such thing\n');
+      expect(out(r)).toBe('');
+    }
+    const tree = await tftp(['get', '-r', ...at(s), 'nosuch', join(local, 'nosuch')]);
+    expect(tree.code, tree.stderr).toBe(5);
+    expect(existsSync(join(local, 'nosuch'))).toBe(false);
+  });
+
   it('get -r fetches the files of a folder with spaces, byte for byte', async () => {
     const s = await persona(bsd);
     const r = await tftp(['get', '-r', ...at(s), 'pub', join(local, 'pub')]);
@@ -110,7 +135,7 @@ describe('a missing folder (vsftpd and pure-ftpd answer LIST with an empty 226)'
     expect(r.code).toBe(5);
   });
 
-  it('a file is still listed: the path goes as the argument when it is not a folder', async () => {
+  it('a file is still listed: its line from the listing of its parent folder, when it is not a folder', async () => {
     const s = await persona({});
     const raw = await tftp(['ls', ...at(s), 'pub/file.txt']);
     expect(raw.code, raw.stderr).toBe(0);
@@ -118,7 +143,9 @@ describe('a missing folder (vsftpd and pure-ftpd answer LIST with an empty 226)'
     const long = await tftp(['ls', '-l', ...at(s), 'pub/file.txt']);
     expect(long.code, long.stderr).toBe(0);
     expect(out(long)).toMatch(/^-rw-r--r--\s+6\s+2026-01-01 00:00\s+file\.txt\n$/);
-    expect(s.commands).toContain('LIST pub/file.txt');
+    // Never `LIST pub/file.txt`: BSD servers split it at spaces and answer a missing path with ls's error text.
+    expect(s.commands).not.toContain('LIST pub/file.txt');
+    expect(s.commands).toContain('CWD pub');
   });
 
   it('MLSD servers: a file is listed from MLST, a missing path is exit 5', async () => {
@@ -164,11 +191,11 @@ describe('450 No files found for an empty folder', () => {
     expect(existsSync(join(local, 'pub/empty'))).toBe(true);
   });
 
-  it('for a path that is not a folder the 450 stays an error (exit 6)', async () => {
+  it('a path that is not a folder is not taken for an empty one: exit 5, whatever LIST of it would say', async () => {
     const s = await persona({ missing: '450 No files found' });
     const r = await tftp(['ls', '-l', ...at(s), 'pub/nosuch']);
-    expect(r.stderr).toBe('tftp: 450 No files found\n');
-    expect(r.code).toBe(6);
+    expect(r.stderr).toBe('tftp: no such file or folder: pub/nosuch\n');
+    expect(r.code).toBe(5);
   });
 
   it('a 550 that does not say "No files found" stays an error even in a folder that exists', async () => {

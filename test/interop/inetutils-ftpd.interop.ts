@@ -3,9 +3,8 @@
 // inetd loop: anonymous and the local user tftpuser, plain FTP only (no TLS, no
 // MLSD: listings are parsed `ls -lgA` lines).
 //
-// Tests marked it.fails are bugs of tftp this server shows (each with a BUG:
-// comment): they assert the right behaviour and fail today; once the bug is
-// fixed they pass, it.fails then fails, and they become it().
+// The tests with a "Found here:" comment are regression tests of tftp bugs
+// this server showed first.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,12 +45,11 @@ function bsdTests(t: InstanceContext): void {
     expectSameBytes(readFileSync(dest), spacedFile, 'download');
   });
 
-  // BUG: the listing of the empty folder comes second on the session, so its
-  // EPSV and LIST go out together; ftpd connects, sends nothing, closes the
+  // Found here: the listing of the empty folder comes second on the session, so
+  // its EPSV and LIST go out together; ftpd connects, sends nothing, closes the
   // data connection and answers 150 and 226 before tftp starts reading it, and
-  // tftp then waits for the close that already happened: forever (neither
-  // --timeout nor the first SIGTERM/SIGINT ends it; a second signal does).
-  it.fails('get -r of a folder with an empty sub-folder ends: exit 0, byte-identical', async () => {
+  // tftp waited for the close that had already happened, for ever.
+  it('get -r of a folder with an empty sub-folder ends: exit 0, byte-identical', async () => {
     const dest = t.local('with-empty');
     const r = await t.run(['get', '-r', '-j', '1', ...t.conn(), HOST, 'with empty', dest], undefined, 8_000);
     expect(r.code, show(r)).toBe(0);
@@ -59,28 +57,28 @@ function bsdTests(t: InstanceContext): void {
     expect(statSync(join(dest, 'empty dir')).isDirectory()).toBe(true);
   }, 20_000);
 
-  // BUG: CWD refuses a file, so tftp sends `LIST a file with spaces.bin`,
-  // which ftpd splits: stdout gets "a: No such file or directory" and the
-  // like, and the exit code is 0.
-  it.fails('ls of a file whose name has spaces: its own LIST line', async () => {
+  // Found here: CWD refuses a file, and tftp sent `LIST a file with spaces.bin`,
+  // which ftpd splits: stdout got "a: No such file or directory" and the like,
+  // with exit 0. A path that is not a folder is now found in its parent's listing.
+  it('ls of a file whose name has spaces: its own LIST line', async () => {
     const r = await t.run(['ls', ...t.conn(), HOST, 'a file with spaces.bin']);
     expect(r.code, show(r)).toBe(0);
     expect(r.stdout.toString()).toMatch(/^-\S+ .* 1234 .* a file with spaces\.bin$/m);
     expect(r.stdout.toString()).not.toContain('No such file');
   });
 
-  // BUG: for a path CWD refuses, `LIST no-such-thing` gets a 226 with ftpd's
-  // "no-such-thing: No such file or directory" as the listing: tftp prints it
-  // on stdout and exits 0 (every other server of the suite: exit 5).
-  it.fails('ls of a missing path: exit 5, nothing on stdout', async () => {
+  // Found here: for a path CWD refuses, `LIST no-such-thing` gets a 226 with
+  // ftpd's "no-such-thing: No such file or directory" as the listing: tftp
+  // printed it on stdout and exited 0 (every other server of the suite: exit 5).
+  it('ls of a missing path: exit 5, nothing on stdout', async () => {
     const r = await t.run(['ls', ...t.conn(), HOST, 'no-such-thing']);
     expect(r.code, show(r)).toBe(5);
     expect(r.stdout.toString()).toBe('');
   });
 
-  // BUG: the same listing makes get -r exit 8 ("listing line not understood"),
-  // a protocol error, where the folder is simply missing (exit 5 elsewhere).
-  it.fails('get -r of a missing folder: exit 5, nothing written', async () => {
+  // Found here: the same listing made get -r exit 8 ("listing line not
+  // understood"), a protocol error, where the folder is simply missing.
+  it('get -r of a missing folder: exit 5, nothing written', async () => {
     const dest = t.local('missing-tree');
     const r = await t.run(['get', '-r', ...t.conn(), HOST, 'no-such-folder', dest]);
     expect(r.code, show(r)).toBe(5);

@@ -17,8 +17,11 @@ export interface Tree {
 export interface Persona {
   /** 'bsd': LIST/NLST arguments are split at spaces (inetutils and netkit ftpd run `ls` on them). */
   splitsArguments?: boolean;
-  /** What LIST/NLST of a path that does not exist gets: an empty 226 (vsftpd, pure-ftpd) or a reply. */
-  missing?: 'empty' | string;
+  /**
+   * What LIST/NLST of a path that does not exist gets: an empty 226 (vsftpd,
+   * pure-ftpd), ls's error text as the listing with a 226 (BSD ftpd), or a reply.
+   */
+  missing?: 'empty' | 'ls-error' | string;
   /** The reply to LIST, NLST and MLSD of an empty folder, instead of an empty 226 (e.g. '450 No files found'). */
   emptyFolder?: string;
   /** Offer MLSD (FEAT lists MLST): then folders hold MLSD lines. */
@@ -87,6 +90,8 @@ export async function startPersona(tree: Tree, persona: Persona = {}): Promise<F
     } else if (file !== undefined && verb !== 'MLSD') {
       const name = path.split('/').pop()!;
       lines = [verb === 'NLST' ? arg : `-rw-r--r--    1 0        0     ${String(file.length).padStart(10)} Jan 01  2026 ${name}`];
+    } else if (verb !== 'MLSD' && persona.missing === 'ls-error') {
+      lines = arg.split(' ').map((word) => `${word}: No such file or directory`);
     } else if (verb === 'MLSD' || (persona.missing !== undefined && persona.missing !== 'empty')) {
       return void (await ctx.session.canned(verb === 'MLSD' ? `550 ${arg}: No such file or directory` : persona.missing!));
     } else {
