@@ -39,15 +39,7 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** The downloaded bytes do not match the digest the user expected. */
-export class ChecksumError extends Error {
-  override name = 'ChecksumError';
-}
-
-/** A problem with a local file, found by us rather than by the OS. */
-export class LocalError extends Error {
-  override name = 'LocalError';
-}
+export { ChecksumError, LocalError, PartialFailure } from '../protocol/errors.js';
 
 const BY_KIND: Record<FtpErrorKind, number> = {
   connect: EXIT.connect,
@@ -61,14 +53,15 @@ const BY_KIND: Record<FtpErrorKind, number> = {
   argument: EXIT.usage,
   aborted: EXIT.interrupted,
   tls: EXIT.tls,
+  local: EXIT.local,
+  checksum: EXIT.checksum,
+  partial: EXIT.partial,
 };
 
 export function exitCodeFor(err: unknown): number {
-  if ((err as Error)?.name === 'PartialFailure') return EXIT.partial;
   if (err instanceof FtpError) return BY_KIND[err.kind];
   if (err instanceof UsageError) return EXIT.usage;
-  if (err instanceof ChecksumError) return EXIT.checksum;
-  if (err instanceof LocalError || isFsError(err)) return EXIT.local;
+  if (isFsError(err)) return EXIT.local;
   return EXIT.internal;
 }
 

@@ -2,15 +2,9 @@ import type { Io } from './io.js';
 import { formatBytes, printable } from './text.js';
 import { progressLine, type LineOptions } from './progress-line.js';
 
-/** What a command tells the user about one transfer. */
-export interface Progress {
-  /** The server accepted the transfer; `total` is the whole file size when known. */
-  start(total: number | undefined, offset: number): void;
-  /** Called per chunk: only adds to a counter, the screen is redrawn on a timer. */
-  add(bytes: number): void;
-  /** The transfer ended; on success a summary (off a terminal) or the bar's final state. */
-  finish(ok: boolean): void;
-}
+/** What a command tells the user about one transfer (the core's jobs call it). */
+export type { Progress } from '../core/jobs/events.js';
+import type { Progress } from '../core/jobs/events.js';
 
 export interface ProgressOptions {
   name: string;

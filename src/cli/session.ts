@@ -1,5 +1,7 @@
-import { FtpClient, type ServerFeatures } from '../core/client.js';
+import type { FtpClient, ServerFeatures } from '../core/client.js';
 import { FtpError } from '../protocol/errors.js';
+import { openSession as connect } from '../core/jobs/connect.js';
+import type { OpenSession, Session } from '../core/jobs/events.js';
 import type { Io } from './io.js';
 import type { ConnectionOptions } from './options.js';
 import type { Target } from './target.js';
@@ -10,12 +12,7 @@ import { X509Certificate } from 'node:crypto';
 import type { TlsOptions } from '../core/tls.js';
 import { LocalError, UsageError } from './exit-codes.js';
 
-/** A logged-in client, and how to end it. */
-export interface Session {
-  client: FtpClient;
-  /** QUIT after success; a plain close after a failure (the server state is unknown). */
-  end(ok: boolean): Promise<void>;
-}
+export type { Session } from '../core/jobs/events.js';
 
 /**
  * What the sessions of one command learned about the server's data modes
@@ -33,29 +30,24 @@ export async function openSession(io: Io, target: Target, opts: ConnectionOption
   const tls = await tlsOptions(io, target, opts); // a bad --ca-file is found before any password prompt
   const { user, password } = await credentials(io, target, opts);
   const trace = opts.verbose ? (dir: string, line: string) => io.stderr.write(`${dir} ${printable(line)}\n`) : undefined;
-  const client = new FtpClient({ timeoutMs: opts.timeout * 1000, passive: !opts.active, trace, tls, epsv: opts.epsv !== false, features: learnedFor(target) });
-  // Outside a transfer (which sends ABOR itself), Ctrl-C simply hangs up.
-  const onAbort = () => {
-    if (!client.busy) client.close(new FtpError('aborted', 'interrupted'));
-  };
-  io.signal?.addEventListener('abort', onAbort, { once: true });
-  const end = async (ok: boolean) => {
-    io.signal?.removeEventListener('abort', onAbort);
-    if (ok) await client.quit();
-    else client.close();
-  };
-  try {
-    io.signal?.throwIfAborted();
-    await client.connect(target.host, target.port ?? opts.port ?? (tls?.mode === 'implicit' ? 990 : 21));
-    await client.login(user, password);
-  } catch (err) {
-    await end(false);
-    throw io.signal?.aborted ? new FtpError('aborted', 'interrupted') : err;
-  }
-  return {
-    client,
-    end,
-  };
+  return connect({
+    host: target.host,
+    port: target.port ?? opts.port,
+    user,
+    password,
+    timeoutMs: opts.timeout * 1000,
+    passive: !opts.active,
+    trace,
+    tls,
+    epsv: opts.epsv !== false,
+    features: learnedFor(target),
+    signal: io.signal,
+  });
+}
+
+/** Opens sessions to the same server for a batch or for segments. */
+export function sessionOpener(io: Io, target: Target, opts: ConnectionOptions): OpenSession {
+  return () => openSession(io, target, opts);
 }
 
 /** The FTPS mode the URL or --tls asks for (if any), and how to verify the server's certificate. */

@@ -14,7 +14,10 @@ export type FtpErrorKind =
   | 'closed' // control connection lost after connecting
   | 'argument' // a command or path we refuse to send (CR, LF, NUL)
   | 'tls' // TLS refused, handshake failed, or certificate not trusted
-  | 'aborted'; // cancelled by the caller (AbortSignal)
+  | 'aborted' // cancelled by the caller (AbortSignal)
+  | 'local' // a local file we cannot use as asked (found by us, not by the OS)
+  | 'checksum' // the bytes do not match the digest expected
+  | 'partial'; // some files of a multi-file transfer failed, others succeeded
 
 export class FtpError extends Error {
   override name = 'FtpError';
@@ -69,6 +72,30 @@ export class ProtocolError extends FtpError {
   override name = 'ProtocolError';
   constructor(message: string) {
     super('protocol', message);
+  }
+}
+
+/** A local file we cannot use as asked: a folder where a file should be, a resume point past the end… */
+export class LocalError extends FtpError {
+  override name = 'LocalError';
+  constructor(message: string) {
+    super('local', message);
+  }
+}
+
+/** The downloaded bytes do not match the digest expected (--sha256, or the server's own). */
+export class ChecksumError extends FtpError {
+  override name = 'ChecksumError';
+  constructor(message: string) {
+    super('checksum', message);
+  }
+}
+
+/** Some files of a multi-file transfer failed while others succeeded. */
+export class PartialFailure extends FtpError {
+  override name = 'PartialFailure';
+  constructor(message: string) {
+    super('partial', message);
   }
 }
 

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pidFileLock, tryLock } from '../../src/core/file-lock.js';
+import { pidFileLock, tryLock } from '../../src/core/local/file-lock.js';
 
 // Locks on local file names: one holder at a time, across processes, and
 // none left behind by a process that is gone.
@@ -17,7 +17,7 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 
 /** Tries the lock from another process: true when it got it. */
 function otherProcessGets(path: string, kind: 'tryLock' | 'pidFileLock'): boolean {
-  const url = new URL('../../dist/core/file-lock.js', import.meta.url).href;
+  const url = new URL('../../dist/core/local/file-lock.js', import.meta.url).href;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(url)}); const l = await m.${kind}(${JSON.stringify(path)}); process.exit(l ? 0 : 3);`]);
   return r.status === 0;
 }

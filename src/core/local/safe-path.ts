@@ -24,3 +24,9 @@ export function localPathUnder(root: string, segments: string[]): string {
   }
   return path;
 }
+
+/** The local name a download gets by default: the remote basename, if it is a safe one. */
+export function defaultLocalName(remote: string): string | undefined {
+  const name = remote.split('/').filter(Boolean).pop();
+  return name && name !== '.' && name !== '..' && !name.includes('\\') ? name : undefined;
+}

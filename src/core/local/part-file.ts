@@ -3,9 +3,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { unlink } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import type { FileTarget } from '../core/file-io.js';
-import { tryLock, type FileLock } from '../core/file-lock.js';
-import { LocalError } from './exit-codes.js';
+import type { FileTarget } from '../file-io.js';
+import { tryLock, type FileLock } from './file-lock.js';
+import { LocalError } from '../../protocol/errors.js';
 import { tempPath } from './part-name.js';
 
 /**
@@ -139,7 +139,7 @@ async function openLocked(final: string, part: string, req: ResumeRequest, lock:
   if (req.remoteSize !== undefined && offset > req.remoteSize) {
     throw new LocalError(`${part} has ${offset} bytes, more than the remote file's ${req.remoteSize}: not resuming`);
   }
-  if (start.copyFinal !== undefined) await (await import('./local-io.js')).copyPrefix(final, part, start.copyFinal);
+  if (start.copyFinal !== undefined) await (await import('./special-files.js')).copyPrefix(final, part, start.copyFinal);
   if (req.remoteSize !== undefined && offset > 0 && offset === req.remoteSize) {
     // Already whole: resuming at the end is not an error (and some servers refuse a REST there).
     if (req.rest !== undefined) truncateSync(part, offset); // keep exactly the bytes before --rest
@@ -208,7 +208,7 @@ async function openLocked(final: string, part: string, req: ResumeRequest, lock:
  */
 async function directTarget(path: string, req: ResumeRequest): Promise<PartFile> {
   if (req.rest || req.continue) throw new LocalError(`${path} is not a regular file: it cannot be resumed`);
-  const { openDirect } = await import('./local-io.js'); // devices and FIFOs only
+  const { openDirect } = await import('./special-files.js'); // devices and FIFOs only
   const stream = await openDirect(path, req.signal);
   const done = async () => {
     if (!stream.closed) await new Promise<void>((resolve) => stream.end(() => resolve()));
@@ -252,10 +252,4 @@ export async function digestFile(path: string, algorithm = 'sha256'): Promise<st
   const hash = createHash(algorithm);
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
-}
-
-/** The local name a download gets by default: the remote basename, if it is a safe one. */
-export function defaultLocalName(remote: string): string | undefined {
-  const name = remote.split('/').filter(Boolean).pop();
-  return name && name !== '.' && name !== '..' && !name.includes('\\') ? name : undefined;
 }

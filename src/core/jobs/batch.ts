@@ -1,14 +1,9 @@
 import { setMaxListeners } from 'node:events';
-import type { FtpClient } from '../core/client.js';
-import { FtpError } from '../protocol/errors.js';
-import type { Io } from './io.js';
-import type { TransferFlags } from './options.js';
-import { openSession, type Session } from './session.js';
+import type { FtpClient } from '../client.js';
+import { FtpError, PartialFailure } from '../../protocol/errors.js';
+import { isFileSystemError } from '../errno.js';
 import { withRetries } from './retry.js';
-import { exitCodeFor, isFsError } from './exit-codes.js';
-import { printable } from './text.js';
-import type { Progress } from './progress.js';
-import type { EventSink } from './events.js';
+import type { JobReporter, OpenSession, Progress, Session } from './events.js';
 
 /** One file of a transfer: what to call it, and how to move it on a logged-in client. */
 export interface BatchItem {
@@ -16,7 +11,7 @@ export interface BatchItem {
   size?: number | undefined;
   /**
    * Moves the file; `attempt` > 0 is a retry. Resolves with the bytes moved, or a reason it was skipped.
-   * `next` claims the following item for this connection and says its firstCommand, which this
+   * `next` claims the following item for this connection and says its first command, which this
    * one may send ahead once its transfer is complete (TransferOptions.next).
    */
   run(client: FtpClient, attempt: number, progress: Progress, next?: () => string | undefined): Promise<{ bytes: number; skipped?: string }>;
@@ -24,9 +19,33 @@ export interface BatchItem {
   firstCommand?: string | undefined;
 }
 
-/** Some files of a multi-file transfer failed while others succeeded: exit 10. */
-export class PartialFailure extends Error {
-  override name = 'PartialFailure';
+export interface BatchOptions {
+  parallel: number;
+  retries?: number | undefined;
+  retryDelay?: number | undefined;
+  signal?: AbortSignal | undefined;
+  progressFor(item: BatchItem): Promise<Progress> | Progress;
+  reporter?: JobReporter | undefined;
+  /** A session already logged in (the one that listed the files): the first worker uses it. */
+  session?: Session | undefined;
+  /** Entries that failed before the batch (e.g. listing lines that could not be read): counted with the rest. */
+  failed?: { name: string; err: Error }[] | undefined;
+}
+
+/** How a batch went; `failure` is what it comes to, when not every file was moved. */
+export interface BatchOutcome {
+  files: number;
+  ok: number;
+  skipped: number;
+  bytes: number;
+  seconds: number;
+  failures: { name: string; err: unknown }[];
+  /** Files never started: after a stop (a full disk, a refused login, Ctrl-C). */
+  notStarted: string[];
+  /** What stopped the batch, if something did. */
+  stoppedBy?: unknown;
+  /** The error a caller should raise: the stop, the single failure, or a PartialFailure. Undefined on success. */
+  failure?: unknown;
 }
 
 /** Errors that doom every other file too: stop the whole batch. */
@@ -36,7 +55,8 @@ function stopsEverything(err: unknown): boolean {
 
 /** A full local disk: no file started after it could succeed either. */
 function diskFull(err: unknown): boolean {
-  return isFsError(err) && (err.code === 'ENOSPC' || err.code === 'EDQUOT');
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return isFileSystemError(err) && (code === 'ENOSPC' || code === 'EDQUOT');
 }
 
 /** The batch stopped (a full disk, Ctrl-C) while this file waited for its connection: it never started. */
@@ -49,25 +69,15 @@ class SurplusConnection extends Error {
   }
 }
 
-export interface BatchOptions {
-  parallel: number;
-  progressFor(item: BatchItem): Promise<Progress>;
-  events?: EventSink | undefined;
-  /** A session already logged in (the one that listed the files): the first worker uses it. */
-  session?: Session | undefined;
-  /** Entries that failed before the batch (e.g. listing lines that could not be read): counted with the rest. */
-  failed?: { name: string; err: Error }[] | undefined;
-}
-
 /**
  * Runs the items over up to `parallel` connections, each logged in once and
  * reused file after file (reopened if it breaks). Every file is retried on
  * its own. A connection the server refuses while others work (a limit of
  * connections per address) is given up and its files go to the others.
- * After a full disk no new file starts. Throws the error itself for a single
- * file, PartialFailure when some of several failed.
+ * After a full disk no new file starts. Resolves with the outcome, whatever
+ * it is: the caller reports the failures and raises `outcome.failure`.
  */
-export async function runBatch(io: Io, target: Parameters<typeof openSession>[1], opts: TransferFlags, items: BatchItem[], batch: BatchOptions): Promise<void> {
+export async function runBatch(open: OpenSession, items: BatchItem[], batch: BatchOptions): Promise<BatchOutcome> {
   const failures: { name: string; err: unknown }[] = [];
   let next = 0;
   let ok = 0;
@@ -76,15 +86,15 @@ export async function runBatch(io: Io, target: Parameters<typeof openSession>[1]
   /** Ends the batch: nothing new starts (Ctrl-C, login refused, a full disk …). */
   let fatal: unknown;
   const began = performance.now();
-  const emit = batch.events;
+  const emit = batch.reporter?.event;
   const fail = (name: string, err: unknown) => {
     failures.push({ name, err });
-    emit?.({ event: 'error', file: name, code: exitCodeFor(err), message: (err as Error).message });
+    emit?.({ event: 'error', file: name, error: err });
   };
   for (const f of batch.failed ?? []) fail(f.name, f.err);
 
   // Each connection and each transfer listens for Ctrl-C: more than the default 10.
-  if (io.signal) setMaxListeners(4 * batch.parallel + 10, io.signal);
+  if (batch.signal) setMaxListeners(4 * batch.parallel + 10, batch.signal);
   let handOver = batch.session;
   /** Items given back by a connection the server refused, for the others to take. */
   const givenBack: BatchItem[] = [];
@@ -92,16 +102,16 @@ export async function runBatch(io: Io, target: Parameters<typeof openSession>[1]
   let connecting = 0;
   let refused: unknown;
   const take = () => (fatal === undefined ? (givenBack.pop() ?? (next < items.length ? items[next++] : undefined)) : undefined);
-  const othersWork = (mine: Session | undefined) => connecting > 0 || [...sessions].some((s) => s !== mine && s.client.connected);
+  const othersWork = () => connecting > 0 || [...sessions].some((s) => s.client.connected);
 
   const connect = async (): Promise<Session> => {
     connecting++;
     let session: Session;
     try {
-      session = await openSession(io, target, opts);
+      session = await open();
     } catch (err) {
       connecting--;
-      if (fatal === undefined && !io.signal?.aborted && othersWork(undefined)) throw new SurplusConnection(err);
+      if (fatal === undefined && !batch.signal?.aborted && othersWork()) throw new SurplusConnection(err);
       throw err;
     }
     connecting--;
@@ -119,23 +129,23 @@ export async function runBatch(io: Io, target: Parameters<typeof openSession>[1]
       for (let item = take(); item && fatal === undefined; item = claimed ?? take()) {
         claimed = undefined;
         const progress = await batch.progressFor(item);
+        const onRetry = (attempt: number, delay: number, err: Error) => {
+          emit?.({ event: 'retry', file: item!.name, attempt, delay, message: err.message });
+          batch.reporter?.notice?.(`${err.message}; retrying in ${delay} s (${attempt}/${batch.retries})`);
+        };
         try {
-          const result = await withRetries(
-            io,
-            { ...opts, quiet: opts.quiet || !!emit, onRetry: (attempt, delay, err) => emit?.({ event: 'retry', file: item!.name, attempt, delay, message: err.message }) },
-            async (attempt) => {
-              if (!session?.client.connected) {
-                if (session) sessions.delete(session);
-                await session?.end(false);
-                session = undefined;
-                session = await connect();
-                sessions.add(session);
-              }
-              // The batch may have stopped while this connection logged in.
-              if (fatal !== undefined) throw new NotStarted();
-              return item!.run(session.client, attempt, progress, claimNext);
-            },
-          );
+          const result = await withRetries({ retries: batch.retries, retryDelay: batch.retryDelay, signal: batch.signal, onRetry }, async (attempt) => {
+            if (!session?.client.connected) {
+              if (session) sessions.delete(session);
+              await session?.end(false);
+              session = undefined;
+              session = await connect();
+              sessions.add(session);
+            }
+            // The batch may have stopped while this connection logged in.
+            if (fatal !== undefined) throw new NotStarted();
+            return item!.run(session.client, attempt, progress, claimNext);
+          });
           bytes += result.bytes;
           if (result.skipped) skipped++;
           else ok++;
@@ -166,30 +176,22 @@ export async function runBatch(io: Io, target: Parameters<typeof openSession>[1]
 
   // What never started: after a stop, or when every connection was refused in the end.
   const notDone = [...givenBack, ...items.slice(next)];
+  let notStarted: string[] = [];
   if (fatal === undefined && refused !== undefined) for (const item of notDone) fail(item.name, refused);
-  else if (notDone.length > 0 && !(fatal instanceof FtpError && fatal.kind === 'aborted')) reportNotDone(io, emit, notDone, fatal);
+  else if (!(fatal instanceof FtpError && fatal.kind === 'aborted')) notStarted = notDone.map((i) => i.name);
+  const reason = `not started: ${(fatal as Error)?.message ?? 'the transfer stopped'}`;
+  for (const name of notStarted) emit?.({ event: 'skip', file: name, reason });
 
-  const total = items.length + (batch.failed?.length ?? 0);
-  emit?.({ event: 'summary', files: total, ok, failed: failures.length, skipped, bytes, seconds: round((performance.now() - began) / 1000) });
-  if (failures.length === 0 && notDone.length === 0) return;
-  const { describeError } = await import('./output.js');
-  if (failures.length > 0 && total > 1) io.stderr.write(`failed:\n${failures.map((f) => `  ${named(printable(f.name), describeError(f.err))}\n`).join('')}`);
-  if (total === 1 || fatal !== undefined || failures.length === total) throw fatal ?? failures[0]!.err;
-  throw new PartialFailure(`${failures.length} of ${total} files failed (listed above); ${ok + skipped} succeeded`);
-}
-
-/** "name: why", unless the error already starts with the name. */
-function named(name: string, text: string): string {
-  return text.startsWith(`${name}: `) ? text : `${name}: ${text}`;
-}
-
-/** The files a stopped batch never started, so that nobody takes the run for complete. */
-function reportNotDone(io: Io, emit: EventSink | undefined, items: BatchItem[], why: unknown): void {
-  const reason = `not started: ${(why as Error)?.message ?? 'the transfer stopped'}`;
-  if (emit) for (const item of items) emit({ event: 'skip', file: item.name, reason });
-  else io.stderr.write(`not started (${items.length}):\n${items.map((i) => `  ${printable(i.name)}\n`).join('')}`);
-}
-
-function round(n: number): number {
-  return Math.round(n * 1000) / 1000;
+  const files = items.length + (batch.failed?.length ?? 0);
+  const elapsed = Math.round(performance.now() - began) / 1000;
+  emit?.({ event: 'summary', files, ok, failed: failures.length, skipped, bytes, seconds: elapsed });
+  const outcome: BatchOutcome = { files, ok, skipped, bytes, seconds: elapsed, failures, notStarted };
+  if (fatal !== undefined) outcome.stoppedBy = fatal;
+  if (failures.length > 0 || notDone.length > 0) {
+    outcome.failure =
+      files === 1 || fatal !== undefined || failures.length === files
+        ? (fatal ?? failures[0]!.err)
+        : new PartialFailure(`${failures.length} of ${files} files failed (listed above); ${ok + skipped} succeeded`);
+  }
+  return outcome;
 }

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FtpError, RestRefusedError } from '../protocol/errors.js';
-import type { Io } from './io.js';
+import { FtpError, RestRefusedError } from '../../protocol/errors.js';
 
 const MAX_DELAY_S = 30;
 
@@ -14,28 +13,31 @@ function isRetryable(err: unknown): boolean {
 }
 
 export interface RetryOptions {
-  retries: number;
-  retryDelay: number;
-  quiet?: boolean | undefined;
-  /** Told of each retry before its wait (for --json). */
-  onRetry?: (attempt: number, delaySeconds: number, err: Error) => void;
+  /** Attempts after the first (default 0). */
+  retries?: number | undefined;
+  /** Seconds before the first retry, doubled each time up to 30 (default 1). */
+  retryDelay?: number | undefined;
+  /** Ends the waits between attempts. */
+  signal?: AbortSignal | undefined;
+  /** Told of each retry before its wait. */
+  onRetry?: ((attempt: number, delaySeconds: number, err: Error) => void) | undefined;
 }
 
 /**
  * Runs `attempt(n)` until it succeeds, fails for good, or the retries run
  * out; waits retryDelay * 2^n seconds (capped) between attempts.
  */
-export async function withRetries<T>(io: Io, opts: RetryOptions, attempt: (n: number) => Promise<T>): Promise<T> {
+export async function withRetries<T>(opts: RetryOptions, attempt: (n: number) => Promise<T>): Promise<T> {
+  const retries = opts.retries ?? 0;
   for (let n = 0; ; n++) {
     try {
       return await attempt(n);
     } catch (err) {
-      if (n >= opts.retries || !isRetryable(err) || io.signal?.aborted) throw err;
-      const delay = Math.min(opts.retryDelay * 2 ** n, MAX_DELAY_S);
+      if (n >= retries || !isRetryable(err) || opts.signal?.aborted) throw err;
+      const delay = Math.min((opts.retryDelay ?? 1) * 2 ** n, MAX_DELAY_S);
       opts.onRetry?.(n + 1, delay, err as Error);
-      if (!opts.quiet) io.stderr.write(`tftp: ${(err as Error).message}; retrying in ${delay} s (${n + 1}/${opts.retries})\n`);
       try {
-        await sleep(delay * 1000, undefined, { signal: io.signal });
+        await sleep(delay * 1000, undefined, { signal: opts.signal });
       } catch {
         throw new FtpError('aborted', 'interrupted');
       }

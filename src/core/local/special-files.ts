@@ -4,8 +4,7 @@ import { Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FtpError } from '../protocol/errors.js';
-import { LocalError } from './exit-codes.js';
+import { FtpError, LocalError } from '../../protocol/errors.js';
 
 /**
  * Local files that are not plain files (FIFOs, devices, `<(cmd)`), and

@@ -1,18 +1,16 @@
 import { closeSync, constants, lstatSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { rename, unlink, utimes } from 'node:fs/promises';
-import { parseMdtm } from '../protocol/parse.js';
-import { ndjson, throttledProgress } from './events.js';
-import { tryLock } from '../core/file-lock.js';
-import type { Io } from './io.js';
-import type { Target } from './target.js';
-import { openSession, withSession } from './session.js';
+import { parseMdtm } from '../../protocol/parse.js';
+import { ChecksumError, FtpError, LocalError } from '../../protocol/errors.js';
+import type { FtpClient } from '../client.js';
+import { isFileSystemError } from '../errno.js';
+import { tryLock } from '../local/file-lock.js';
+import { digestFile } from '../local/part-file.js';
+import { tempPath } from '../local/part-name.js';
+import { seconds, throttledProgress, type JobReporter, type OpenSession, type Progress } from './events.js';
 import { verifyWithServer } from './verify.js';
 import { withRetries } from './retry.js';
-import { createProgress } from './progress.js';
-import type { GetFlags } from './commands/get.js';
-import { digestFile } from './local-file.js';
-import { tempPath } from './part-name.js';
-import { ChecksumError, LocalError, exitCodeFor, isFsError } from './exit-codes.js';
+import type { DownloadSettings } from './download.js';
 
 /** One byte range of the file: [start, end), of which [start, done) is on disk. */
 interface Range {
@@ -39,17 +37,34 @@ const SAVE_MS = 1_000;
  * atomically, so a kill never leaves it claiming bytes that are not there.
  * The .part becomes `<local>` only when every byte is there.
  */
-export async function segmentedGet(io: Io, target: Target, remote: string, local: string, size: number, mdtm: string | undefined, opts: GetFlags & { segments: number }): Promise<void> {
+export async function segmentedDownload(open: OpenSession, remote: string, local: string, size: number, mdtm: string | undefined, s: SegmentSettings, progress: Progress, reporter: JobReporter): Promise<void> {
   const part = await tempPath(local);
   const sidecar = await tempPath(local, '.part.segments');
   const sidecarNew = await tempPath(local, '.part.segments.new');
   const lock = await tryLock(part);
   if (!lock) throw new LocalError(`${local}: another tftp is downloading it right now (${part} is locked)`);
   try {
-    await fetchAll(io, target, remote, { local, part, sidecar, sidecarNew }, size, mdtm, opts);
+    await fetchAll(open, remote, { local, part, sidecar, sidecarNew }, size, mdtm, s, progress, reporter);
   } finally {
     lock.release();
   }
+}
+
+export interface SegmentSettings extends DownloadSettings {
+  /** How many ranges, each over a connection of its own. */
+  segments: number;
+}
+
+/**
+ * Whether the server can serve ranges of `remote` (REST STREAM in FEAT and a
+ * SIZE): its size and MDTM, or undefined (then download over one connection).
+ */
+export async function rangesOffered(client: FtpClient, remote: string): Promise<{ size: number; mdtm: string | undefined } | undefined> {
+  await client.type('I');
+  if (!(await client.hasFeature('REST STREAM'))) return undefined;
+  const size = await client.size(remote);
+  if (!size) return undefined;
+  return { size, mdtm: await client.mdtm(remote) };
 }
 
 interface Paths {
@@ -60,15 +75,14 @@ interface Paths {
   sidecarNew: string;
 }
 
-async function fetchAll(io: Io, target: Target, remote: string, { local, part, sidecar, sidecarNew }: Paths, size: number, mdtm: string | undefined, opts: GetFlags & { segments: number }): Promise<void> {
-  const state = (opts.continue && loadState(sidecar, part, size, mdtm)) || plan(size, mdtm, opts.segments, opts.continue ? plainPrefix(part, sidecar, size) : 0);
-  const events = opts.json ? ndjson(io) : undefined;
+async function fetchAll(open: OpenSession, remote: string, { local, part, sidecar, sidecarNew }: Paths, size: number, mdtm: string | undefined, s: SegmentSettings, progress: Progress, reporter: JobReporter): Promise<void> {
+  const state = (s.resume && loadState(sidecar, part, size, mdtm)) || plan(size, mdtm, s.segments, s.resume ? plainPrefix(part, sidecar, size) : 0);
+  const events = reporter.event;
   const began = performance.now();
   // Never through a link someone left at the temporary name.
   const fd = openSync(part, (state.ranges.some((r) => r.done > r.start) ? constants.O_RDWR : constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC) | constants.O_NOFOLLOW, 0o666);
   const save = () => saveState(sidecarNew, sidecar, state);
   save(); // before any byte lands in the .part: without a sidecar it would pass for a plain prefix
-  const progress = await createProgress(io, { name: remote, verb: 'downloaded', quiet: !!opts.quiet || !!events, bar: opts.progress });
   const already = state.ranges.reduce((sum, r) => sum + (r.done - r.start), 0);
   progress.start(size, already);
   events?.({ event: 'start', file: remote, size, mode: 'get' });
@@ -84,7 +98,7 @@ async function fetchAll(io: Io, target: Target, remote: string, { local, part, s
   timer.unref();
   let ok = false;
   try {
-    const results = await Promise.allSettled(state.ranges.filter((r) => r.done < r.end).map((r) => fetchRange(io, target, opts, remote, fd, r, (n) => {
+    const results = await Promise.allSettled(state.ranges.filter((r) => r.done < r.end).map((r) => fetchRange(open, s, reporter, remote, fd, r, (n) => {
       moved += n;
       progress.add(n);
       tick?.(moved);
@@ -92,9 +106,9 @@ async function fetchAll(io: Io, target: Target, remote: string, { local, part, s
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
     if (failures.length) {
       // Ctrl-C (or a full disk) says more than the ranges it cut short.
-      const failed = failures.find((e) => exitCodeFor(e) === 130) ?? failures.find((e) => isFsError(e)) ?? failures[0];
-      if (isFsError(failed) && failed.path === undefined) failed.path = part;
-      events?.({ event: 'error', file: remote, code: exitCodeFor(failed), message: (failed as Error).message });
+      const failed = failures.find((e) => e instanceof FtpError && e.kind === 'aborted') ?? failures.find((e) => isFileSystemError(e)) ?? failures[0];
+      if (isFileSystemError(failed) && failed.path === undefined) failed.path = part;
+      events?.({ event: 'error', file: remote, error: failed });
       throw failed;
     }
     ok = true;
@@ -113,23 +127,30 @@ async function fetchAll(io: Io, target: Target, remote: string, { local, part, s
     await unlink(part).catch(() => {});
     await unlink(sidecar).catch(() => {});
   };
-  const digest = opts.sha256 || events ? await digestFile(part) : undefined;
-  if (opts.sha256 && digest !== opts.sha256.toLowerCase()) {
+  const digest = s.sha256 || s.digest ? await digestFile(part) : undefined;
+  if (s.sha256 && digest !== s.sha256.toLowerCase()) {
     await discard();
-    throw new ChecksumError(`${local}: SHA-256 ${digest} does not match the expected ${opts.sha256}`);
+    throw new ChecksumError(`${local}: SHA-256 ${digest} does not match the expected ${s.sha256}`);
   }
-  if (opts.verify) {
+  if (s.verify) {
     const checked = { name: local, digest: (algorithm: string) => (algorithm === 'sha256' && digest ? Promise.resolve(digest) : digestFile(part, algorithm)), discard };
-    await withSession(io, target, opts, (client) => verifyWithServer(io, client, remote, checked, !!opts.quiet));
+    const session = await open();
+    let ok = false;
+    try {
+      await verifyWithServer(session.client, remote, checked, reporter.notice);
+      ok = true;
+    } finally {
+      await session.end(ok);
+    }
   }
   await rename(part, local);
   await unlink(sidecar).catch(() => {});
-  if (opts.preserve && mdtm) {
+  if (s.preserve && mdtm) {
     const when = parseMdtm(mdtm);
     await utimes(local, when, when);
   }
-  events?.({ event: 'done', file: remote, bytes: moved, seconds: Math.round(performance.now() - began) / 1000, ...(digest ? { sha256: digest } : {}) });
-  events?.({ event: 'summary', files: 1, ok: 1, failed: 0, skipped: 0, bytes: moved, seconds: Math.round(performance.now() - began) / 1000 });
+  events?.({ event: 'done', file: remote, bytes: moved, seconds: seconds(began), ...(digest ? { sha256: digest } : {}) });
+  events?.({ event: 'summary', files: 1, ok: 1, failed: 0, skipped: 0, bytes: moved, seconds: seconds(began) });
 }
 
 /** n equal ranges; `prefix` bytes at the start are already on disk. */
@@ -173,9 +194,10 @@ function saveState(fresh: string, path: string, state: SegmentState): void {
 }
 
 /** Fetches one range on a connection of its own, resuming from what it already has on disk at each retry. */
-async function fetchRange(io: Io, target: Target, opts: GetFlags, remote: string, fd: number, range: Range, onBytes: (n: number) => void): Promise<void> {
-  await withRetries(io, opts, async () => {
-    const session = await openSession(io, target, opts);
+async function fetchRange(open: OpenSession, s: SegmentSettings, reporter: JobReporter, remote: string, fd: number, range: Range, onBytes: (n: number) => void): Promise<void> {
+  const onRetry = (attempt: number, delay: number, err: Error) => reporter.notice?.(`${err.message}; retrying in ${delay} s (${attempt}/${s.retries})`);
+  await withRetries({ ...s, onRetry }, async () => {
+    const session = await open();
     try {
       await session.client.type('I');
       await session.client.retrieve(`RETR ${remote}`, { fd, position: range.done }, {
@@ -183,7 +205,7 @@ async function fetchRange(io: Io, target: Target, opts: GetFlags, remote: string
         length: range.end - range.done,
         onBytes,
         onWritten: (n) => (range.done += n), // only bytes on disk count: the sidecar never claims more
-        signal: io.signal,
+        signal: s.signal,
       });
     } finally {
       // A range cut short ends its control connection (see TransferOptions.length).

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { lstatSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { FtpClient } from '../core/client.js';
-import { FtpError } from '../protocol/errors.js';
-import type { ListEntry } from '../protocol/list.js';
-import { localPathUnder, unsafeNameReason } from './safe-path.js';
-import { tempPath } from './part-name.js';
-import { LocalError, UsageError } from './exit-codes.js';
+import type { FtpClient } from '../client.js';
+import { FtpError, LocalError } from '../../protocol/errors.js';
+import type { ListEntry } from '../../protocol/list.js';
+import { localPathUnder, unsafeNameReason } from '../local/safe-path.js';
+import { tempPath } from '../local/part-name.js';
 
 /** One file of a recursive download: where it comes from and goes, and its temporary name. */
 export interface PlannedFile {
@@ -74,7 +73,7 @@ export async function makePlan(client: FtpClient, start: string, localRoot: stri
     if (++folders > MAX_FOLDERS) throw walkLimit(`${MAX_FOLDERS} folders`);
     const listing = await client.list(dir || undefined, { signal });
     if (listing.file) {
-      if (segments.length === 0) throw new UsageError(`${dir} is a file, not a folder: get it without -r`);
+      if (segments.length === 0) throw new FtpError('argument', `${dir} is a file, not a folder: get it without -r`);
       return void refuse(dir, 'listed as a folder, but it is a file');
     }
     const fingerprint = listingFingerprint(listing.entries);

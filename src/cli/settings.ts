@@ -1,0 +1,45 @@
+import type { Io } from './io.js';
+import type { TransferFlags } from './options.js';
+import type { DownloadSettings } from '../core/jobs/download.js';
+import type { UploadSettings } from '../core/jobs/upload.js';
+
+// The flags of get and put, and what they mean to the core's jobs.
+
+export interface GetFlags extends TransferFlags {
+  recursive?: boolean;
+  parallel?: number;
+  dryRun?: boolean;
+  followLinks?: boolean;
+  json?: boolean;
+  sha256?: string;
+  segments?: number;
+  verify?: boolean;
+}
+
+/** The flags as the core's download settings. */
+export function downloadSettings(io: Io, opts: GetFlags): DownloadSettings {
+  return {
+    ascii: opts.ascii,
+    rest: opts.rest,
+    resume: opts.continue,
+    retries: opts.retries,
+    retryDelay: opts.retryDelay,
+    preserve: opts.preserve,
+    sha256: opts.sha256,
+    verify: opts.verify,
+    digest: !!opts.json, // --json reports each file's SHA-256
+    signal: io.signal,
+  };
+}
+
+export interface PutFlags extends TransferFlags {
+  recursive?: boolean;
+  parallel?: number;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+/** The flags as the core's upload settings. */
+export function uploadSettings(io: Io, opts: PutFlags): UploadSettings {
+  return { ascii: opts.ascii, rest: opts.rest, resume: opts.continue, retries: opts.retries, retryDelay: opts.retryDelay, preserve: opts.preserve, signal: io.signal };
+}
