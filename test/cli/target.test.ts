@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseTarget } from '../../src/cli/target.js';
-import { UsageError } from '../../src/cli/exit-codes.js';
+import { exitCodeFor } from '../../src/cli/exit-codes.js';
 import { startFakeServer, type FakeServer } from '../support/fake-server.js';
 import { tftp } from '../support/cli.js';
 
@@ -24,7 +24,14 @@ describe('parseTarget: bare hosts', () => {
   });
 
   it.each(['host:0', 'host:65536', 'host:', ':21', 'host:21x', '[::1]:0', '[host]', '[::1', '::1]', '1:2:zz', 'a b', 'a/b', 'u@h'])('%j is a usage error', (arg) => {
-    expect(() => parseTarget(arg)).toThrow(UsageError);
+    let err: unknown;
+    try {
+      parseTarget(arg);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ kind: 'argument' }); // exit 2
+    expect(exitCodeFor(err)).toBe(2);
   });
 });
 
