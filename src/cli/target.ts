@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { UsageError } from './exit-codes.js';
+import { hasLineBreak } from '../protocol/command.js';
 
 /** Where to connect and, for a URL, what path it names. */
 export interface Target {
@@ -100,5 +101,5 @@ function decode(part: string, what: string): string {
 
 /** CR, LF or NUL would let a name smuggle a second command: refuse before connecting. */
 export function checkRemoteName(value: string, what: string): void {
-  if (/[\r\n\0]/.test(value)) throw new UsageError(`${what} contains a CR, LF or NUL character`);
+  if (hasLineBreak(value)) throw new UsageError(`${what} contains a CR, LF or NUL character`);
 }

@@ -9,6 +9,7 @@ import { runBatch, type BatchItem } from '../batch.js';
 import { createOverallProgress } from '../progress.js';
 import { ndjson, reportSkip } from '../events.js';
 import { uploadOnce, type PutFlags } from './put.js';
+import { hasLineBreak } from '../../protocol/command.js';
 
 interface PlannedUpload {
   local: string;
@@ -33,7 +34,7 @@ export async function putTree(io: Io, target: Target, localRoot: string, remoteA
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const local = join(dir, entry.name);
       const remote = `${remoteDir}/${entry.name}`;
-      if (/[\r\n\0]/.test(entry.name)) {
+      if (hasLineBreak(entry.name)) {
         reportSkip(io, events, local, 'refused: a CR, LF or NUL in the name');
       } else if (entry.isDirectory()) {
         folders.push(remote);
@@ -74,16 +75,7 @@ export async function putTree(io: Io, target: Target, localRoot: string, remoteA
   }
 }
 
-/** MKD each folder, parents first; one that already exists (CWD into it works) is fine. */
+/** MKD each folder, parents first; one that already exists is fine. */
 async function makeFolders(client: FtpClient, folders: string[]): Promise<void> {
-  const home = await client.pwd();
-  for (const folder of folders) {
-    const reply = await client.sendcmd(`MKD ${folder}`, { allowError: true });
-    if (reply.code === 257 || reply.code === 250) continue;
-    if (reply.code >= 500 && (await client.sendcmd(`CWD ${folder}`, { allowError: true })).code === 250) {
-      await client.cwd(home); // folders are named from the login folder
-      continue;
-    }
-    throw client.replyError(reply);
-  }
+  for (const folder of folders) await client.mkdir(folder, { recursive: true });
 }

@@ -2,7 +2,6 @@ import { closeSync, fstatSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FileSource } from '../../core/file-io.js';
-import { formatMfmt } from '../../protocol/parse.js';
 import type { Io } from '../io.js';
 import type { TransferFlags } from '../options.js';
 import { LocalError, UsageError } from '../exit-codes.js';
@@ -168,9 +167,9 @@ export async function uploadOnce(
     progress.finish(false);
     throw err;
   }
-  if (opts.preserve && file && (await client.hasFeature('MFMT'))) {
+  if (opts.preserve && file) {
     const { mtime } = fstatSync(fd);
-    await client.sendcmd(`MFMT ${formatMfmt(mtime)} ${remotePath}`, { allowError: true }); // best effort, as -p promises
+    await client.setModified(remotePath, mtime).catch((err: unknown) => { if (!(err instanceof FtpError && err.code !== undefined)) throw err; }); // best effort, as -p promises: a refusal is fine
   }
   progress.finish(true);
   events?.({ event: 'done', file: remotePath, bytes, seconds: Math.round(performance.now() - began) / 1000 });
