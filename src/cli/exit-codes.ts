@@ -1,4 +1,5 @@
 import { FtpError, type FtpErrorKind } from '../protocol/errors.js';
+import { isFileSystemError } from '../core/errno.js';
 
 export const EXIT = {
   ok: 0,
@@ -65,8 +66,5 @@ export function exitCodeFor(err: unknown): number {
   return EXIT.internal;
 }
 
-/** An error raised by the file system (it carries an errno code and a syscall). */
-export function isFsError(err: unknown): err is NodeJS.ErrnoException {
-  const e = err as NodeJS.ErrnoException;
-  return typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code) && typeof e.syscall === 'string';
-}
+/** An error raised by the local file system (see core/errno.ts): exit 7. */
+export const isFsError = isFileSystemError;

@@ -6,6 +6,14 @@ import { checkCommandArgument, traceCommand } from '../protocol/command.js';
 /** '>' a command sent, '<' a reply line, '*' a note (TLS details). */
 export type TraceFn = (direction: '>' | '<' | '*', line: string) => void;
 
+/**
+ * Each reply as it arrives, with the command it answers (as the trace shows
+ * it, PASS masked): replies pair with commands in the order they were sent,
+ * a 1xx and the final reply after it with the same one. Undefined for the
+ * greeting (and anything more than the commands sent).
+ */
+export type ReplyFn = (command: string | undefined, reply: Reply) => void;
+
 /** A server that floods replies nobody asked for must not grow our memory. */
 const MAX_UNREAD_REPLIES = 64;
 
@@ -43,6 +51,9 @@ export class ControlConnection {
   private idleTimer: NodeJS.Timeout | undefined;
   private idleWaiters = 0;
 
+  /** Commands sent and not yet answered with a final reply, when someone listens to onReply. */
+  private readonly unanswered: string[] = [];
+
   private current!: Socket;
   /** The first bytes of a clear-text connection, until they tell FTP from SSH or TLS. */
   private opening: Buffer | undefined;
@@ -51,6 +62,7 @@ export class ControlConnection {
     socket: Socket,
     private readonly idleTimeoutMs: number,
     private readonly trace?: TraceFn,
+    private readonly onReply?: ReplyFn,
   ) {
     socket.setNoDelay(true); // commands are tiny and latency-bound
     // Each line exactly as it came (continuation hyphens, lines without a code).
@@ -101,6 +113,7 @@ export class ControlConnection {
     for (const line of lines) checkCommandArgument(line, 'command');
     if (this.closedWith) throw this.closedWith;
     for (const line of lines) this.trace?.('>', traceCommand(line));
+    if (this.onReply) for (const line of lines) this.unanswered.push(traceCommand(line));
     this.socket.write(lines.map((line) => line + '\r\n').join(''));
   }
 
@@ -175,6 +188,7 @@ export class ControlConnection {
       return;
     }
     for (const reply of replies) {
+      this.onReply?.(reply.code < 200 ? this.unanswered[0] : this.unanswered.shift(), reply);
       if (this.peekers.length) for (const p of this.peekers.splice(0)) p.resolve(reply);
       const waiter = this.waiters.shift();
       if (waiter) {

@@ -1,9 +1,10 @@
 import { Writable } from 'node:stream';
 import { FtpError, PermanentError, ProtocolError } from '../protocol/errors.js';
 import { isCompletion, replyText } from '../protocol/reply.js';
-import { parse257 } from '../protocol/parse.js';
 import { listingLines, parseListLine, parseListing, type ListEntry } from '../protocol/list.js';
-import type { FtpClient } from './client.js';
+import { sessionOf, type FtpSession, type OnSession } from './session.js';
+import { retrieve } from './transfer.js';
+import { mlst, size } from './facts.js';
 
 /**
  * Folder listings, the way servers really answer them. LIST and NLST take
@@ -35,32 +36,33 @@ export const MAX_LISTING_BYTES = 64 * 1024 * 1024;
 type Where = 'inside' | 'not-folder' | 'unknown';
 
 /** MLSD when FEAT offers MLST, else LIST; in binary mode, so no server's ASCII conversion gets in the way. */
-export async function listEntries(client: FtpClient, path: string | undefined, opts: ListOptions = {}): Promise<Listing> {
-  const format = (await client.hasFeature('MLST')) ? 'mlsd' : 'list';
-  await client.type('I');
+export async function listEntries(session: FtpSession, path: string | undefined, opts: ListOptions = {}): Promise<Listing> {
+  const format = (await session.features()).has('MLST') ? 'mlsd' : 'list';
+  await session.type('I');
   let file = false;
   const lines =
     format === 'mlsd'
-      ? await mlsdLines(client, path, opts, () => (file = true))
-      : await inFolder(client, path, (arg, where) => {
+      ? await mlsdLines(session, path, opts, () => (file = true))
+      : await inFolder(session, path, (arg, where) => {
           file = where === 'not-folder';
-          return listLines(client, arg, where, path, opts);
+          return listLines(session, arg, where, path, opts);
         });
   return { format, ...parseListing(lines, format, new Date()), ...(file ? { file } : {}) };
 }
 
 /** LIST or NLST of `path` as the server formats it, into `dest` (left open), in ASCII mode. */
-export async function listRaw(client: FtpClient, verb: 'LIST' | 'NLST', path: string | undefined, dest: Writable, opts: ListOptions = {}): Promise<void> {
-  await client.type('A'); // text: CRLF becomes LF on the way out
-  await inFolder(client, path, async (arg, where) => {
+export async function listRaw(on: OnSession, verb: 'LIST' | 'NLST', path: string | undefined, dest: Writable, opts: ListOptions = {}): Promise<void> {
+  const session = sessionOf(on);
+  await session.type('A'); // text: CRLF becomes LF on the way out
+  await inFolder(session, path, async (arg, where) => {
     if (where === 'not-folder') {
       // Not a folder: its own line from the parent's listing (LIST <path> is split at spaces by BSD servers).
-      const lines = await fromParent(client, path!, async (dir) => listingLines(await retrieveText(client, dir === undefined ? verb : `${verb} ${dir}`, MAX_LISTING_BYTES, opts)), (line) => rawName(verb, line));
+      const lines = await fromParent(session, path!, async (dir) => listingLines(await retrieveText(session, dir === undefined ? verb : `${verb} ${dir}`, MAX_LISTING_BYTES, opts)), (line) => rawName(verb, line));
       if (!dest.write(lines.map((l) => `${l}\n`).join(''))) await new Promise((resolve) => dest.once('drain', resolve));
       return;
     }
     try {
-      await client.retrieve(arg === undefined ? verb : `${verb} ${arg}`, dest, { keepOpen: true, signal: opts.signal });
+      await retrieve(session, arg === undefined ? verb : `${verb} ${arg}`, dest, { keepOpen: true, signal: opts.signal });
     } catch (err) {
       if (where === 'inside' && saysNoFiles(err)) return;
       throw err;
@@ -86,12 +88,12 @@ function rawName(verb: 'LIST' | 'NLST', line: string): string | undefined {
  * file or folder". Sending `LIST <path>` instead fails on BSD-derived servers,
  * which split it at spaces and answer a missing path with ls's error text.
  */
-async function fromParent(client: FtpClient, path: string, listLinesOf: (arg: string | undefined) => Promise<string[]>, nameOf: (line: string) => string | undefined): Promise<string[]> {
+async function fromParent(session: FtpSession, path: string, listLinesOf: (arg: string | undefined) => Promise<string[]>, nameOf: (line: string) => string | undefined): Promise<string[]> {
   const trimmed = path.replace(/\/+$/, '');
   const slash = trimmed.lastIndexOf('/');
   const name = trimmed.slice(slash + 1);
   const parent = slash === -1 ? undefined : trimmed.slice(0, slash) || '/';
-  const lines = await inFolder(client, parent, async (arg, where) => {
+  const lines = await inFolder(session, parent, async (arg, where) => {
     if (where === 'not-folder') throw noSuchPath(path); // no parent folder either
     try {
       return await listLinesOf(arg);
@@ -106,25 +108,25 @@ async function fromParent(client: FtpClient, path: string, listLinesOf: (arg: st
 }
 
 /** A small download (a listing) into memory; a server sending more than `maxBytes` is cut off. */
-export async function retrieveText(client: FtpClient, cmd: string, maxBytes = MAX_LISTING_BYTES, opts: ListOptions = {}): Promise<string> {
+export async function retrieveText(session: FtpSession, cmd: string, maxBytes = MAX_LISTING_BYTES, opts: ListOptions = {}): Promise<string> {
   const chunks: Buffer[] = [];
-  let size = 0;
+  let received = 0;
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      size += chunk.length;
-      if (size > maxBytes) return done(new ProtocolError(`listing too long: over ${maxBytes} bytes`));
+      received += chunk.length;
+      if (received > maxBytes) return done(new ProtocolError(`listing too long: over ${maxBytes} bytes`));
       chunks.push(chunk);
       done();
     },
   });
-  await client.retrieve(cmd, sink, { signal: opts.signal });
+  await retrieve(session, cmd, sink, { signal: opts.signal });
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function listLines(client: FtpClient, arg: string | undefined, where: Where, path: string | undefined, opts: ListOptions): Promise<string[]> {
+async function listLines(session: FtpSession, arg: string | undefined, where: Where, path: string | undefined, opts: ListOptions): Promise<string[]> {
   if (where === 'not-folder') {
     const now = new Date();
-    return fromParent(client, path!, async (dir) => listingLines(await retrieveText(client, dir === undefined ? 'LIST' : `LIST ${dir}`, MAX_LISTING_BYTES, opts)), (line) => {
+    return fromParent(session, path!, async (dir) => listingLines(await retrieveText(session, dir === undefined ? 'LIST' : `LIST ${dir}`, MAX_LISTING_BYTES, opts)), (line) => {
       try {
         return parseListLine(line, now)?.name;
       } catch (err) {
@@ -135,7 +137,7 @@ async function listLines(client: FtpClient, arg: string | undefined, where: Wher
   }
   let lines: string[];
   try {
-    lines = listingLines(await retrieveText(client, arg === undefined ? 'LIST' : `LIST ${arg}`, MAX_LISTING_BYTES, opts));
+    lines = listingLines(await retrieveText(session, arg === undefined ? 'LIST' : `LIST ${arg}`, MAX_LISTING_BYTES, opts));
   } catch (err) {
     if (where === 'inside' && saysNoFiles(err)) return [];
     throw err;
@@ -144,15 +146,15 @@ async function listLines(client: FtpClient, arg: string | undefined, where: Wher
 }
 
 /** MLSD keeps its argument; only an empty or "No files found" answer makes us look whether the folder exists. */
-async function mlsdLines(client: FtpClient, path: string | undefined, opts: ListOptions, isFile: () => void): Promise<string[]> {
+async function mlsdLines(session: FtpSession, path: string | undefined, opts: ListOptions, isFile: () => void): Promise<string[]> {
   let lines: string[];
   try {
-    lines = listingLines(await retrieveText(client, path ? `MLSD ${path}` : 'MLSD', MAX_LISTING_BYTES, opts));
+    lines = listingLines(await retrieveText(session, path ? `MLSD ${path}` : 'MLSD', MAX_LISTING_BYTES, opts));
   } catch (err) {
-    if (saysNoFiles(err) && (!path || (await isFolder(client, path)) === true)) return [];
+    if (saysNoFiles(err) && (!path || (await isFolder(session, path)) === true)) return [];
     // MLSD lists folders only (RFC 3659 7.1): a file has its facts line from MLST.
-    if (path && err instanceof PermanentError && (await isFolder(client, path)) === false) {
-      const line = await mlst(client, path);
+    if (path && err instanceof PermanentError && (await isFolder(session, path)) === false) {
+      const line = await mlst(session, path);
       if (line !== undefined) {
         isFile();
         return [line];
@@ -161,23 +163,13 @@ async function mlsdLines(client: FtpClient, path: string | undefined, opts: List
     throw err;
   }
   // Servers send the folder's own cdir line; with nothing at all, it may not exist.
-  if (lines.length === 0 && path && (await isFolder(client, path)) === false) throw noSuchPath(path);
+  if (lines.length === 0 && path && (await isFolder(session, path)) === false) throw noSuchPath(path);
   return lines;
 }
 
-/** The facts line of MLST's 250 reply (it starts with one space, RFC 3659 7.2); undefined when refused. */
-async function mlst(client: FtpClient, path: string): Promise<string | undefined> {
-  const reply = await client.sendcmd(`MLST ${path}`, { allowError: true });
-  if (reply.code !== 250) return undefined;
-  return reply.lines
-    .slice(1, -1)
-    .find((l) => l.startsWith(' '))
-    ?.slice(1);
-}
-
 /** True or false when CWD says; undefined when the session's folder could not be learned (we then never leave it). */
-function isFolder(client: FtpClient, path: string): Promise<boolean | undefined> {
-  return inFolder(client, path, async (_arg, where) => (where === 'inside' ? true : where === 'not-folder' ? false : undefined));
+export function isFolder(session: FtpSession, path: string): Promise<boolean | undefined> {
+  return inFolder(session, path, async (_arg, where) => (where === 'inside' ? true : where === 'not-folder' ? false : undefined));
 }
 
 /**
@@ -185,57 +177,30 @@ function isFolder(client: FtpClient, path: string): Promise<boolean | undefined>
  * its argument when CWD refuses it (not a folder); or, on a server whose PWD
  * cannot be gone back to, with the argument and without moving.
  */
-async function inFolder<T>(client: FtpClient, path: string | undefined, list: (arg: string | undefined, where: Where) => Promise<T>): Promise<T> {
+async function inFolder<T>(session: FtpSession, path: string | undefined, list: (arg: string | undefined, where: Where) => Promise<T>): Promise<T> {
   if (!path) return list(undefined, 'inside');
-  const home = await sessionFolder(client);
+  const home = await session.workingFolder();
   if (home === null) return list(path, 'unknown');
-  const reply = await client.sendcmd(`CWD ${path}`, { allowError: true });
-  if (reply.code >= 500) {
-    client.knownFolder = home; // it did not move
-    return list(path, 'not-folder');
-  }
-  if (!isCompletion(reply)) throw client.replyError(reply);
+  const reply = await session.command(`CWD ${path}`, { allowError: true });
+  if (reply.code >= 500) return list(path, 'not-folder'); // it did not move
+  if (!isCompletion(reply)) throw session.replyError(reply);
   let result: T;
   try {
     result = await list(undefined, 'inside');
   } catch (err) {
-    if (client.connected) await goBack(client, home).catch(() => {});
+    if (session.connected) await goBack(session, home).catch(() => {});
     throw err;
   }
-  await goBack(client, home);
+  await goBack(session, home);
   return result;
 }
 
-/**
- * The folder the session is in: PWD, then CWD to it to prove that the way
- * back works (some servers' PWD names a path their CWD refuses). Learned once
- * per session; null when it cannot be trusted.
- */
-async function sessionFolder(client: FtpClient): Promise<string | null> {
-  if (client.knownFolder !== undefined) return client.knownFolder;
-  let folder: string | null = null;
-  const reply = await client.sendcmd('PWD', { allowError: true });
-  if (reply.code === 257) {
-    try {
-      folder = parse257(reply.lines.join('\n'));
-    } catch (err) {
-      if (!(err instanceof ProtocolError)) throw err;
-    }
-  }
-  if (folder !== null && (folder === '' || !isCompletion(await client.sendcmd(`CWD ${folder}`, { allowError: true })))) folder = null;
-  client.knownFolder = folder;
-  return folder;
-}
-
 /** Back to the session's folder; a server that will not go back leaves the session nowhere we know: it ends. */
-async function goBack(client: FtpClient, home: string): Promise<void> {
-  const reply = await client.sendcmd(`CWD ${home}`, { allowError: true });
-  if (isCompletion(reply)) {
-    client.knownFolder = home;
-    return;
-  }
+async function goBack(session: FtpSession, home: string): Promise<void> {
+  const reply = await session.command(`CWD ${home}`, { allowError: true });
+  if (isCompletion(reply)) return; // the session knows it is home again (see SessionFolder)
   const err = new FtpError('protocol', `the server would not go back to ${home} after the listing: ${reply.code} ${replyText(reply)}`, reply.code);
-  client.close(err);
+  session.close(err);
   throw err;
 }
 
@@ -248,8 +213,31 @@ function saysNoFiles(err: unknown): boolean {
   return err instanceof FtpError && (err.code === 450 || err.code === 550) && /\bno files found\b/i.test(err.message);
 }
 
+/** A path that names nothing: 'permanent', as a 550 would be. */
+class NoSuchPath extends FtpError {
+  constructor(path: string) {
+    super('permanent', `no such file or folder: ${path}`);
+  }
+}
+
 function noSuchPath(path: string): FtpError {
-  return new FtpError('permanent', `no such file or folder: ${path}`);
+  return new NoSuchPath(path);
+}
+
+/**
+ * The entry of a path CWD has refused (not a folder), from its parent
+ * folder's LIST (see fromParent); undefined when the parent lists no such name.
+ */
+export async function entryInParent(session: FtpSession, path: string, opts: ListOptions = {}): Promise<ListEntry | undefined> {
+  await session.type('I');
+  let lines: string[];
+  try {
+    lines = await listLines(session, undefined, 'not-folder', path, opts);
+  } catch (err) {
+    if (err instanceof NoSuchPath) return undefined;
+    throw err;
+  }
+  return parseListing(lines, 'list', new Date()).entries[0];
 }
 
 /**
@@ -257,11 +245,12 @@ function noSuchPath(path: string): FtpError {
  * (for servers that refuse SIZE). Undefined when the server will not tell,
  * or has no such file.
  */
-export async function fileSize(client: FtpClient, path: string): Promise<number | undefined> {
-  const size = await client.size(path);
-  if (size !== undefined) return size;
+export async function fileSize(on: OnSession, path: string): Promise<number | undefined> {
+  const session = sessionOf(on);
+  const bytes = await size(session, path);
+  if (bytes !== undefined) return bytes;
   try {
-    const { entries } = await client.list(path);
+    const { entries } = await listEntries(session, path);
     const files = entries.filter((e) => e.type === 'file');
     return files.length === 1 ? files[0]!.size : undefined;
   } catch (err) {

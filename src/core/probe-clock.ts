@@ -1,4 +1,7 @@
 // tftp doctor's clock check: a LIST line and MDTM of the same file, against our clock.
+import { ProtocolError } from '../protocol/errors.js';
+import { hasLineBreak } from '../protocol/command.js';
+import { listingLines, parseListLine, type ListEntry } from '../protocol/list.js';
 import { parseMdtm } from '../protocol/parse.js';
 import type { Capability, ClockReport } from './probe-report.js';
 
@@ -15,24 +18,28 @@ export interface ListedFile {
   year?: number;
 }
 
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const UNIX_FILE = /^-[-a-zA-Z]{9}\S*\s+\d+\s+(?:\S+\s+){1,2}(\d+)\s+([A-Za-z]{3})\s+(\d{1,2})\s+(\d{1,2}:\d{2}|\d{4})\s(.+)$/;
-
-/** The first regular file of a Unix-style LIST (the form nearly every server sends). */
+/** The first regular file of a Unix-style LIST (the form nearly every server sends), read by the protocol's LIST parser. */
 export function firstFile(listing: string): ListedFile | null {
-  for (const line of listing.split(/\r?\n/)) {
-    const m = UNIX_FILE.exec(line);
-    if (!m) continue;
-    const month = MONTHS.indexOf(m[2]!.toLowerCase());
-    const name = m[5]!.replace(/^ /, '');
-    if (month === -1 || !name || /[\r\n\0]/.test(name)) continue;
-    const file: ListedFile = { name, size: Number(m[1]), time: `${m[2]} ${m[3]} ${m[4]}`, month, day: Number(m[3]) };
-    if (m[4]!.includes(':')) {
-      const [h, min] = m[4]!.split(':').map(Number);
-      file.hour = h!;
-      file.minute = min!;
+  const now = new Date();
+  for (const line of listingLines(listing)) {
+    if (line[0] !== '-') continue; // a regular file, in ls -l form
+    let entry: ListEntry | null;
+    try {
+      entry = parseListLine(line, now);
+    } catch (err) {
+      if (err instanceof ProtocolError) continue;
+      throw err;
+    }
+    if (!entry || entry.type !== 'file' || entry.size === undefined || entry.modified === undefined || hasLineBreak(entry.name)) continue;
+    // ls puts one space before the name; the three columns before it are the date.
+    const columns = line.slice(0, line.length - entry.name.length - 1).trim().split(/\s+/).slice(-3);
+    const at = new Date(entry.modified);
+    const file: ListedFile = { name: entry.name, size: entry.size, time: columns.join(' '), month: at.getUTCMonth(), day: at.getUTCDate() };
+    if (columns[2]!.includes(':')) {
+      file.hour = at.getUTCHours();
+      file.minute = at.getUTCMinutes();
     } else {
-      file.year = Number(m[4]);
+      file.year = at.getUTCFullYear();
     }
     return file;
   }

@@ -88,11 +88,9 @@ export async function tlsCheck(ctx: TlsProbe, advertised: boolean | null, report
 async function reuseCheck(ctx: TlsProbe, client: FtpClient, result: TlsReport, report: ProbeReport): Promise<void> {
   const { epsv, eprt } = report.data;
   if (report.passiveWorks) {
-    client.passive = true;
-    client.features.epsv = epsv.ok ? undefined : false;
+    client.useDataMode(epsv.ok ? 'epsv' : 'pasv');
   } else if (report.activeWorks) {
-    client.passive = false;
-    client.features.eprt = eprt.ok ? undefined : false;
+    client.useDataMode(eprt.ok ? 'eprt' : 'port');
   } else {
     result.reuseDetail = 'unknown: no data connection mode works';
     return;

@@ -2,45 +2,19 @@
 // actually works (a small LIST over each data connection mode, AUTH TLS on a
 // connection of its own), and the flags that suit it. Nothing is written on
 // the server.
-import { Writable } from 'node:stream';
 import { FtpError } from '../protocol/errors.js';
 import { replyText, type Reply } from '../protocol/reply.js';
 import { parsePasv } from '../protocol/parse.js';
 import { FtpClient } from './client.js';
-import type { TraceFn } from './control.js';
 import type { TlsOptions } from './tls.js';
 import { featLines, parseFeatures } from '../protocol/feat.js';
 import { clockReport, firstFile } from './probe-clock.js';
 import { recommend, tlsRequiredReply } from './probe-advice.js';
 import { emptyTls, message, tlsCheck, untrusted, type TlsProbe } from './probe-tls.js';
-import type { Capability, DataCheck, DataMode, ProbeOptions, ProbeReport } from './probe-report.js';
+import { ReplyLog, blankCheck, dataCheck } from './probe-data.js';
+import type { Capability, ProbeOptions, ProbeReport } from './probe-report.js';
 
 export type * from './probe-report.js';
-
-interface Entry {
-  dir: '>' | '<' | '*';
-  line: string;
-}
-
-const LISTING_KEEP = 64 * 1024;
-const TRANSCRIPT_KEEP = 400;
-
-/** Keeps the first 64 KiB of a listing, counts the rest. */
-class Sink extends Writable {
-  private chunks: Buffer[] = [];
-  private kept = 0;
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void) {
-    if (this.kept < LISTING_KEEP) {
-      const part = chunk.subarray(0, LISTING_KEEP - this.kept);
-      this.chunks.push(Buffer.from(part));
-      this.kept += part.length;
-    }
-    cb();
-  }
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
-}
 
 /** Runs the check-up. Throws only when the first connection or login fails. */
 export async function probeServer(opts: ProbeOptions): Promise<ProbeReport> {
@@ -48,7 +22,7 @@ export async function probeServer(opts: ProbeOptions): Promise<ProbeReport> {
 }
 
 class Prober {
-  private readonly transcript: Entry[] = [];
+  private readonly replies = new ReplyLog();
   private readonly live = new Set<FtpClient>();
   private main: FtpClient | undefined;
   private readonly now: () => Date;
@@ -119,7 +93,7 @@ class Prober {
         report.data[mode] = { ...blankCheck('PORT'), skipped: 'PORT carries only IPv4 addresses' };
         continue;
       }
-      const { check, text } = await this.dataCheck(mode);
+      const { check, text } = await dataCheck(mode, () => this.session(), this.replies, opts.signal);
       report.data[mode] = check;
       if (check.ok && listing === null) listing = text;
       this.checkAbort();
@@ -265,24 +239,15 @@ class Prober {
     if (this.opts.signal?.aborted) throw new FtpError('aborted', 'interrupted');
   }
 
-  private record: TraceFn = (dir, line) => {
-    this.transcript.push({ dir, line });
-    if (this.transcript.length > TRANSCRIPT_KEEP) this.transcript.splice(0, this.transcript.length - TRANSCRIPT_KEEP);
-    this.opts.trace?.(dir, line);
-  };
-
   /** Connects and logs in; `tls` undefined is plain FTP. */
   private async open(tls: TlsOptions | undefined, login: boolean): Promise<{ client: FtpClient; greeting: string; protocol: string | null }> {
-    const client = new FtpClient({ timeoutMs: this.opts.timeoutMs, trace: this.record, tls });
+    const client = new FtpClient({ timeoutMs: this.opts.timeoutMs, trace: this.opts.trace, onReply: this.replies.record, tls });
     this.live.add(client);
-    const from = this.transcript.length;
     try {
       this.checkAbort();
       const greeting = await client.connect(this.opts.host, this.opts.port);
       this.seen ??= { greeting, address: client.peerAddress };
-      // The client notes "TLS <protocol>, certificate SHA-256 <fingerprint>" once TLS is up.
-      const note = this.transcript.slice(from).find((e) => e.dir === '*' && e.line.startsWith('TLS '));
-      const protocol = note ? (/^TLS (\S+),/.exec(note.line)?.[1] ?? null) : null;
+      const protocol = client.tlsProtocol ?? null;
       if (login) await client.login(this.opts.user, this.opts.password);
       return { client, greeting, protocol };
     } catch (err) {
@@ -308,66 +273,4 @@ class Prober {
       return null;
     }
   }
-
-  /** The reply to the last `verb` command sent since transcript entry `from`. */
-  private replyTo(verb: string, from: number): string | null {
-    let at = -1;
-    for (let i = this.transcript.length - 1; i >= from && i >= 0; i--) {
-      const e = this.transcript[i]!;
-      if (e.dir === '>' && (e.line === verb || e.line.startsWith(verb + ' '))) {
-        at = i;
-        break;
-      }
-    }
-    if (at === -1) return null;
-    const lines: string[] = [];
-    for (let i = at + 1; i < this.transcript.length && this.transcript[i]!.dir !== '>'; i++) {
-      if (this.transcript[i]!.dir === '<') lines.push(this.transcript[i]!.line);
-    }
-    return lines.length ? lines.join(' ') : null;
-  }
-
-  private async dataCheck(mode: DataMode): Promise<{ check: DataCheck; text: string }> {
-    const command = mode.toUpperCase();
-    const check = blankCheck(command);
-    const sink = new Sink();
-    const from = this.transcript.length;
-    let client: FtpClient;
-    try {
-      client = await this.session();
-    } catch (err) {
-      return { check: { ...check, error: `could not reconnect: ${message(err)}` }, text: '' };
-    }
-    client.passive = mode === 'epsv' || mode === 'pasv';
-    client.features.epsv = mode === 'pasv' ? false : undefined;
-    client.features.eprt = mode === 'port' ? false : undefined;
-    let error: string | null = null;
-    try {
-      await client.type('A');
-      check.bytes = await client.retrieve('LIST', sink, { signal: this.opts.signal });
-    } catch (err) {
-      error = message(err);
-      check.bytes = null;
-      client.close(); // whatever state the failure left, the next check starts afresh
-    }
-    check.reply = this.replyTo(command, from);
-    check.refused = check.reply !== null && /^5\d\d/.test(check.reply);
-    if (check.refused) {
-      // The client fell back (EPSV to PASV, EPRT to PORT): this mode carried nothing.
-      const fellBack = mode === 'epsv' ? 'PASV' : mode === 'eprt' ? 'PORT' : null;
-      check.ok = false;
-      check.error = `${command} refused: ${check.reply}` + (fellBack ? ` (tftp falls back to ${fellBack}${error ? `, which failed too: ${error}` : ''})` : '');
-      check.bytes = null;
-    } else if (check.reply === null && error !== null) {
-      check.error = error;
-    } else {
-      check.ok = error === null;
-      check.error = error;
-    }
-    return { check, text: check.ok ? sink.text() : '' };
-  }
-}
-
-function blankCheck(command: string): DataCheck {
-  return { ok: false, command, reply: null, refused: false, bytes: null, error: null, skipped: null };
 }

@@ -1,5 +1,6 @@
 import { connect, type OnReadOpts, type Socket } from 'node:net';
 import { FtpError } from '../protocol/errors.js';
+import { describeNetworkError } from './errno.js';
 
 export interface ConnectOptions {
   /** Read into the caller's buffers (see FileWriter). */
@@ -32,7 +33,7 @@ export function connectSocket(host: string, port: number, timeoutMs: number, opt
     // nobody uses any more (a refused transfer) must not become an uncaught error.
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (connected) return;
-      fail(`cannot connect to ${where(host, port)}: ${describeNetError(err)}`);
+      fail(`cannot connect to ${where(host, port)}: ${describeNetworkError(err)}`);
     });
     socket.once('connect', () => {
       connected = true;
@@ -44,16 +45,4 @@ export function connectSocket(host: string, port: number, timeoutMs: number, opt
 
 export function where(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-function describeNetError(err: NodeJS.ErrnoException): string {
-  switch (err.code) {
-    case 'ECONNREFUSED': return 'connection refused';
-    case 'ENOTFOUND': return 'host not found';
-    case 'EAI_AGAIN': return 'name resolution failed';
-    case 'ETIMEDOUT': return 'timed out';
-    case 'EHOSTUNREACH': case 'ENETUNREACH': return 'host unreachable';
-    case 'ECONNRESET': return 'connection reset';
-    default: return err.message;
-  }
 }

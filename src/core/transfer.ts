@@ -1,12 +1,16 @@
-import { Transform, type Readable, type Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Socket } from 'node:net';
 import { FtpError } from '../protocol/errors.js';
 import { isCompletion, type Reply } from '../protocol/reply.js';
 import { CrlfToLf, LfToCrlf } from '../protocol/ascii.js';
 import { checkCommandArgument } from '../protocol/command.js';
-import type { FtpClient, TransferStart } from './client.js';
-import { FileWriter, LocalFileError, isFileTarget, sendFile, type FileSource, type FileTarget } from './file-io.js';
+import type { FtpSession } from './session.js';
+import { canSendAhead, sendAhead, transfercmd, type TransferStart } from './transfercmd.js';
+import { isFileSystemError } from './errno.js';
+import { LocalFileError, isFileTarget, sendFile, type FileSource, type FileTarget } from './file-io.js';
+import { FileWriter } from './file-writer.js';
+import { converter, receive } from './stream-io.js';
 
 export interface TransferOptions {
   /** Byte offset to resume from (sends REST). */
@@ -38,7 +42,7 @@ export interface TransferOptions {
    * caller will issue nothing before it: it goes out (with EPSV) as soon as
    * this transfer's final reply arrives, so the server starts on it while
    * this one is being finished. A function is asked at that moment (and may
-   * say undefined). Downloads and listings only. See FtpClient.sendAhead.
+   * say undefined). Downloads and listings only. See sendAhead in transfercmd.ts.
    */
   next?: string | (() => string | undefined) | undefined;
 }
@@ -46,10 +50,10 @@ export interface TransferOptions {
 /** How long to wait for the server's side of an ABOR or a failed transfer. */
 const SETTLE_MS = 3_000;
 
-export async function retrieve(client: FtpClient, cmd: string, dest: Writable | FileTarget, opts: TransferOptions): Promise<number> {
+export async function retrieve(session: FtpSession, cmd: string, dest: Writable | FileTarget, opts: TransferOptions): Promise<number> {
   opts.signal?.throwIfAborted();
   if (typeof opts.next === 'string') checkCommandArgument(opts.next, 'next command');
-  const ascii = client.transferType === 'A';
+  const ascii = session.transferType === 'A';
   let bytes = 0;
   const count = (n: number) => {
     bytes += n;
@@ -60,16 +64,16 @@ export async function retrieve(client: FtpClient, cmd: string, dest: Writable | 
   let cut = () => false;
   if (isFileTarget(dest)) {
     const writer = new FileWriter(dest, count, ascii ? new CrlfToLf() : undefined, opts.length ?? Infinity, opts.onWritten);
-    start = await client.transfercmd(cmd, opts.rest, writer.onread);
+    start = await transfercmd(session, cmd, opts.rest, writer.onread);
     data = writer.run(start.socket, start.usesOnread);
     if (opts.length !== undefined) cut = () => writer.complete;
   } else {
-    start = await client.transfercmd(cmd, opts.rest);
+    start = await transfercmd(session, cmd, opts.rest);
     start.socket.on('data', (chunk: Buffer) => count(chunk.length));
     data = receive(start.socket, ascii ? converter(new CrlfToLf()) : undefined, dest, !!opts.keepOpen);
   }
   opts.onStart?.(start.size);
-  await settle(client, start.socket, data, opts, cut);
+  await settle(session, start.socket, data, opts, cut);
   // Trust the 150's "(N bytes)" only for a whole binary file: it counts the file, not the wire.
   const expected = opts.expectedBytes ?? opts.length ?? (ascii || opts.rest ? undefined : start.size);
   if (expected !== undefined && bytes < expected) {
@@ -78,13 +82,13 @@ export async function retrieve(client: FtpClient, cmd: string, dest: Writable | 
   return bytes;
 }
 
-export async function store(client: FtpClient, cmd: string, source: Readable | FileSource, opts: TransferOptions): Promise<number> {
+export async function store(session: FtpSession, cmd: string, source: Readable | FileSource, opts: TransferOptions): Promise<number> {
   opts.signal?.throwIfAborted();
   if (typeof opts.next === 'string') checkCommandArgument(opts.next, 'next command');
-  const { socket } = await client.transfercmd(cmd, opts.rest);
+  const { socket } = await transfercmd(session, cmd, opts.rest);
   socket.resume(); // read whatever the server sends (TLS tickets) so closing never resets
   opts.onStart?.(undefined);
-  const ascii = client.transferType === 'A';
+  const ascii = session.transferType === 'A';
   const onBytes = opts.onBytes ?? (() => {});
   let sent: Promise<void>;
   if (isFileTarget(source)) {
@@ -98,7 +102,7 @@ export async function store(client: FtpClient, cmd: string, source: Readable | F
     });
   }
   try {
-    await settle(client, socket, sent, opts);
+    await settle(session, socket, sent, opts);
   } catch (err) {
     // Say how far the upload got, whatever ended it (426, 451, a reset).
     if (err instanceof FtpError && (err.kind === 'transfer' || err.kind === 'temporary')) {
@@ -110,51 +114,15 @@ export async function store(client: FtpClient, cmd: string, source: Readable | F
 }
 
 /**
- * Socket -> (converter) -> destination with back-pressure. Unlike pipeline(),
- * a failing socket does not destroy the destination: every byte received is
- * flushed to it first, so a .part file keeps all that arrived.
- */
-function receive(socket: Socket, convert: Transform | undefined, dest: Writable, keepOpen: boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const src: Readable = convert ?? socket;
-    if (convert) socket.pipe(convert, { end: false });
-    src.pipe(dest, { end: false });
-    let socketError: Error | undefined;
-    socket.on('error', (err) => (socketError ??= err));
-    dest.once('error', (err) => {
-      socket.destroy();
-      reject(new LocalFileError(err));
-    });
-    const closed = () => {
-      const failure = socket.readableEnded ? undefined : (socketError ?? new FtpError('transfer', 'data connection closed before the end of the transfer'));
-      const finish = () => {
-        src.unpipe(dest);
-        if (keepOpen) return failure ? reject(failure) : resolve();
-        dest.end(() => (failure ? reject(failure) : resolve()));
-      };
-      if (!convert) return finish();
-      socket.unpipe(convert);
-      convert.once('end', finish);
-      convert.end(); // flushes a held CR
-      convert.resume();
-    };
-    // An empty transfer may have ended and closed before we got here (the server
-    // closed at once, and its 150 and 226 were read first): no 'close' will come.
-    if (socket.closed) closed();
-    else socket.once('close', closed);
-  });
-}
-
-/**
  * Waits for both halves of a transfer: the data moved AND the 2xx final
  * reply arrived, in whichever order they come. Maps every way it can fail.
  */
-async function settle(client: FtpClient, socket: Socket, data: Promise<void>, opts: TransferOptions, cut = () => false): Promise<void> {
-  const seconds = Math.round(client.timeoutMs / 1000);
-  socket.setTimeout(client.timeoutMs, () => {
+async function settle(session: FtpSession, socket: Socket, data: Promise<void>, opts: TransferOptions, cut = () => false): Promise<void> {
+  const seconds = Math.round(session.timeoutMs / 1000);
+  socket.setTimeout(session.timeoutMs, () => {
     socket.destroy(new FtpError('timeout', `transfer stalled: no data for ${seconds} s`));
   });
-  const final = client.readReply(null);
+  const final = session.read(null);
   let aborted = false;
   /** The final reply once it is in: after it there is nothing left to ABOR. */
   let finalReply: Reply | undefined;
@@ -162,7 +130,7 @@ async function settle(client: FtpClient, socket: Socket, data: Promise<void>, op
   // Before anything else hears of the reply: nothing may be sent in between.
   final.then((r) => {
     finalReply = r;
-    if (next !== undefined && isCompletion(r) && !aborted) sendNext(client, next);
+    if (next !== undefined && isCompletion(r) && !aborted) sendNext(session, next);
   }, () => {});
   // A refusal mid-transfer (426, 451, 552) or a lost control connection ends
   // the data side too, after a grace period to keep what is already in flight.
@@ -180,46 +148,47 @@ async function settle(client: FtpClient, socket: Socket, data: Promise<void>, op
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   // Aborted while the transfer was starting (the 150 and the abort in one turn): the listener came too late.
   if (opts.signal?.aborted) onAbort();
-  client.busy = true;
   try {
-    let dataError: unknown;
-    try {
-      await data;
-    } catch (err) {
-      dataError = err;
-    }
-    // On success an upload has only half-closed: destroying it now, with the
-    // server's last bytes (a TLS ticket) unread, would send a reset that can
-    // discard data the server has not read yet. It ends once the reply is in.
-    if (dataError !== undefined || aborted) socket.destroy();
-    if (dataError === undefined && !aborted && cut()) {
-      // The range is in. Whether the server answers 226, 426 or 451 (or both) to a
-      // transfer we cut short, the reply cannot be relied on: this session is over.
-      client.close();
-      return;
-    }
-    // Only a transfer that can be interrupted waits for it.
-    const interrupted = opts.signal
-      ? new Promise<undefined>((resolve) => {
-          interrupt = () => resolve(undefined);
-          if (aborted) interrupt();
-        })
-      : undefined;
-    // After Ctrl-C the data side's failure is our own doing: ABOR is the answer, whatever it was.
-    await finish(client, final, aborted ? undefined : dataError, interrupted, () => finalReply !== undefined);
+    // The session is busy (Ctrl-C is the transfer's to handle) until both halves are in.
+    await session.transferring(async () => {
+      let dataError: unknown;
+      try {
+        await data;
+      } catch (err) {
+        dataError = err;
+      }
+      // On success an upload has only half-closed: destroying it now, with the
+      // server's last bytes (a TLS ticket) unread, would send a reset that can
+      // discard data the server has not read yet. It ends once the reply is in.
+      if (dataError !== undefined || aborted) socket.destroy();
+      if (dataError === undefined && !aborted && cut()) {
+        // The range is in. Whether the server answers 226, 426 or 451 (or both) to a
+        // transfer we cut short, the reply cannot be relied on: this session is over.
+        session.close();
+        return;
+      }
+      // Only a transfer that can be interrupted waits for it.
+      const interrupted = opts.signal
+        ? new Promise<undefined>((resolve) => {
+            interrupt = () => resolve(undefined);
+            if (aborted) interrupt();
+          })
+        : undefined;
+      // After Ctrl-C the data side's failure is our own doing: ABOR is the answer, whatever it was.
+      await finish(session, final, aborted ? undefined : dataError, interrupted, () => finalReply !== undefined);
+    });
   } finally {
-    client.busy = false;
     opts.signal?.removeEventListener('abort', onAbort);
     socket.destroy();
   }
 }
 
-function sendNext(client: FtpClient, next: NonNullable<TransferOptions['next']>): void {
+function sendNext(session: FtpSession, next: NonNullable<TransferOptions['next']>): void {
   // Asked only when it can go: a function may claim work (the CLI's next file).
-  if (!client.canSendAhead) return;
+  if (!canSendAhead(session)) return;
   try {
     const cmd = typeof next === 'function' ? next() : next;
-    if (cmd !== undefined) client.sendAhead(cmd);
+    if (cmd !== undefined) sendAhead(session, cmd);
   } catch {
     // Not sent (e.g. a line break in it): the next transfer goes the usual way, and fails there.
   }
@@ -227,7 +196,7 @@ function sendNext(client: FtpClient, next: NonNullable<TransferOptions['next']>)
 
 /** The final reply, read against `interrupted` (Ctrl-C): then ABOR. */
 async function finish(
-  client: FtpClient,
+  session: FtpSession,
   final: Promise<Reply>,
   dataError: unknown,
   interrupted: Promise<undefined> | undefined,
@@ -235,44 +204,44 @@ async function finish(
 ): Promise<void> {
   if (dataError instanceof LocalFileError) {
     // The server's side no longer matters; its late reply must not be misread later.
-    client.close();
+    session.close();
     throw dataError.cause;
   }
   let reply: Reply | undefined;
   try {
-    reply = await withTimeout(interrupted ? Promise.race([interrupted, final]) : final, dataError ? SETTLE_MS : client.timeoutMs, client);
+    reply = await withTimeout(interrupted ? Promise.race([interrupted, final]) : final, dataError ? SETTLE_MS : session.timeoutMs, session);
   } catch (err) {
     throw dataError ? asTransferError(dataError) : err;
   }
   if (reply === undefined) {
     // A transfer whose final reply is already in is over on the server: an ABOR
     // now would only leave its own reply unread.
-    if (!replied()) await abortTransfer(client, final);
+    if (!replied()) await abortTransfer(session, final);
     throw new FtpError('aborted', 'transfer interrupted');
   }
   // Our own timeout comes first: the server's complaint (e.g. 551 after our reset) is its consequence.
   if (dataError instanceof FtpError && dataError.kind === 'timeout') throw dataError;
-  if (reply.code >= 400) throw client.replyError(reply);
+  if (reply.code >= 400) throw session.replyError(reply);
   if (dataError) throw asTransferError(dataError);
-  if (!isCompletion(reply)) throw client.replyError(reply);
+  if (!isCompletion(reply)) throw session.replyError(reply);
 }
 
 /** ABOR, then accept 426 + 226 or a lone 2xx; a silent server loses its connection. */
-async function abortTransfer(client: FtpClient, final: Promise<Reply>): Promise<void> {
+async function abortTransfer(session: FtpSession, final: Promise<Reply>): Promise<void> {
   try {
-    client.send('ABOR');
-    const first = await withTimeout(final, SETTLE_MS, client);
-    if (first.code >= 400) await client.readReply(SETTLE_MS);
+    session.send('ABOR');
+    const first = await withTimeout(final, SETTLE_MS, session);
+    if (first.code >= 400) await session.read(SETTLE_MS);
   } catch {
-    client.close();
+    session.close();
   }
 }
 
-function withTimeout<T>(reply: Promise<T>, ms: number, client: FtpClient): Promise<T> {
+function withTimeout<T>(reply: Promise<T>, ms: number, session: FtpSession): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       const err = new FtpError('timeout', `no reply from server in ${Math.round(ms / 1000)} s after the transfer`);
-      client.close(err);
+      session.close(err);
       reject(err);
     }, ms);
     reply.then(
@@ -288,25 +257,7 @@ function withTimeout<T>(reply: Promise<T>, ms: number, client: FtpClient): Promi
   });
 }
 
-const NETWORK_ERRNOS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNREFUSED']);
-
-function isFileSystemError(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException)?.code;
-  return typeof code === 'string' && /^E[A-Z]+$/.test(code) && !NETWORK_ERRNOS.has(code);
-}
-
 function asTransferError(err: unknown): Error {
   if (err instanceof FtpError) return err;
   return new FtpError('transfer', `data connection failed: ${(err as Error)?.message ?? String(err)}`);
-}
-
-function converter(conv: { push(b: Buffer): Buffer; flush?(): Buffer }): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      cb(null, conv.push(chunk));
-    },
-    flush(cb) {
-      cb(null, conv.flush?.());
-    },
-  });
 }

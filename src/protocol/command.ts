@@ -1,11 +1,16 @@
 import { FtpError } from './errors.js';
 
 /**
- * A command line must not smuggle a second command (CR/LF) or cut one short
- * (NUL): refuse it before anything reaches the wire.
+ * True when `value` holds a CR, LF or NUL: in a command line, a CR or LF
+ * would smuggle a second command and a NUL would cut this one short.
  */
+export function hasLineBreak(value: string): boolean {
+  return /[\r\n\0]/.test(value);
+}
+
+/** Refuses a command argument with a CR, LF or NUL before anything reaches the wire. */
 export function checkCommandArgument(value: string, what = 'argument'): void {
-  if (/[\r\n\0]/.test(value)) {
+  if (hasLineBreak(value)) {
     throw new FtpError('argument', `${what} contains a CR, LF or NUL character`);
   }
 }

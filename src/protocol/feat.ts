@@ -10,6 +10,12 @@ export function featLines(reply: Reply): string[] {
 }
 
 export interface ParsedFeatures {
+  /** The lines as the server sent them (trimmed). */
+  lines: string[];
+  /**
+   * Whether a feature is announced, case-insensitively: a name ("MLST"), or a
+   * name with the start of its parameters ("REST STREAM", "AUTH TLS").
+   */
   has(name: string): boolean;
   restStream: boolean;
   mlstFacts: string[];
@@ -20,19 +26,31 @@ export interface ParsedFeatures {
 
 /** FEAT lines -> what they announce (RFC 2389 names, case-insensitive). */
 export function parseFeatures(lines: string[]): ParsedFeatures {
-  const byName = new Map<string, string>();
+  /** Each name's parameters, one string per line that names it. */
+  const byName = new Map<string, string[]>();
   for (const line of lines) {
-    const space = line.indexOf(' ');
-    const name = (space === -1 ? line : line.slice(0, space)).toUpperCase();
-    const rest = space === -1 ? '' : line.slice(space + 1).trim();
-    byName.set(name, byName.has(name) ? `${byName.get(name)} ${rest}` : rest);
+    const [name, rest] = splitName(line);
+    byName.set(name, [...(byName.get(name) ?? []), rest]);
   }
-  const params = (name: string) => (byName.get(name) ?? '').split(/[;,\s]+/).filter(Boolean);
+  const params = (name: string) => (byName.get(name) ?? []).join(' ').split(/[;,\s]+/).filter(Boolean);
   return {
-    has: (name) => byName.has(name),
+    lines,
+    has: (wanted) => {
+      const [name, start] = splitName(wanted);
+      const given = byName.get(name);
+      if (given === undefined || start === '') return given !== undefined;
+      return given.some((p) => p.toUpperCase() === start.toUpperCase() || p.toUpperCase().startsWith(`${start.toUpperCase()} `));
+    },
     restStream: params('REST').some((p) => p.toUpperCase() === 'STREAM'),
     mlstFacts: params('MLST').map((f) => f.replace(/\*$/, '')),
     hash: byName.has('HASH') ? params('HASH').map((h) => h.replace(/\*$/, '')) : null,
     authTls: params('AUTH').some((p) => p.toUpperCase() === 'TLS'),
   };
+}
+
+/** "REST STREAM" -> ["REST", "STREAM"]: the upper-cased name and its parameters. */
+function splitName(line: string): [string, string] {
+  const text = line.trim();
+  const space = text.indexOf(' ');
+  return space === -1 ? [text.toUpperCase(), ''] : [text.slice(0, space).toUpperCase(), text.slice(space + 1).trim()];
 }

@@ -1,5 +1,6 @@
 import { ProtocolError } from './errors.js';
-import { isIP } from 'node:net';
+import { hasLineBreak } from './command.js';
+import { ipFamily } from './address.js';
 
 /**
  * Parsers for the replies whose text carries data, and formatters for the
@@ -74,7 +75,7 @@ export function parse257(text: string): string {
         i++;
         continue;
       }
-      if (/[\0\r\n]/.test(path)) throw new ProtocolError('malformed 257 reply: control character in path');
+      if (hasLineBreak(path)) throw new ProtocolError('malformed 257 reply: control character in path');
       return path;
     }
     path += c;
@@ -85,21 +86,21 @@ export function parse257(text: string): string {
 /** PORT argument: h1,h2,h3,h4,p1,p2 (IPv4 only). */
 export function formatPort(host: string, port: number): string {
   checkPort(port);
-  if (isIP(host) !== 4) throw new ProtocolError(`PORT needs an IPv4 address, got ${host}`);
+  if (ipFamily(host) !== 4) throw new ProtocolError(`PORT needs an IPv4 address, got ${host}`);
   return [...host.split('.'), String(port >> 8), String(port & 255)].join(',');
 }
 
 /** EPRT argument: |1|127.0.0.1|port| or |2|::1|port|. */
 export function formatEprt(host: string, port: number): string {
   checkPort(port);
-  const family = isIP(host);
+  const family = ipFamily(host);
   if (family === 0) throw new ProtocolError(`EPRT needs an IP address, got ${host}`);
   return `|${family === 4 ? 1 : 2}|${host}|${port}|`;
 }
 
 /** Strips the IPv4-mapped prefix Node reports on dual-stack sockets. */
 export function plainAddress(address: string): string {
-  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+  return address.startsWith('::ffff:') && ipFamily(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
 function checkPort(port: number): void {

@@ -71,4 +71,21 @@ describe('FtpClient.list and the session folder', () => {
     expect((err as FtpError).message).toBe('the server would not go back to /home/alice after the listing: 550 No way back');
     expect(c.connected).toBe(false);
   });
+
+  it('a refused CWD leaves the folder known: the next listing asks no second PWD', async () => {
+    const { c, s } = await connect();
+    await c.list('pub');
+    await expect(c.cwd('nosuch')).rejects.toMatchObject({ kind: 'permanent', code: 550 });
+    expect((await c.list('other')).entries.map((e) => e.name)).toEqual(['o.txt']);
+    expect(s.verbs().filter((v) => v === 'PWD')).toHaveLength(1);
+    expect(await c.pwd()).toBe('/home/alice');
+  });
+
+  it('stat where PWD cannot be gone back to: the listings tell, with no CWD and no SIZE', async () => {
+    const { c, s } = await connect({ pwd: '257 "C:\\ftp" is the current directory' });
+    expect(await c.stat('pub')).toEqual({ type: 'dir', size: 4096, modified: new Date('2026-01-01T00:00:00Z') });
+    expect(await c.stat('pub/f.txt')).toEqual({ type: 'file', size: 1, modified: new Date('2026-01-01T00:00:00Z') });
+    expect(await c.stat('pub/nothing')).toBeUndefined();
+    expect(s.commands.filter((l) => /^(CWD|SIZE)/.test(l))).toEqual(['CWD C:\\ftp']);
+  });
 });

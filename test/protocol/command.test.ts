@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkCommandArgument, traceCommand } from '../../src/protocol/command.js';
+import { checkCommandArgument, hasLineBreak, traceCommand } from '../../src/protocol/command.js';
 import { FtpError } from '../../src/protocol/errors.js';
 
 describe('checkCommandArgument', () => {
@@ -43,5 +43,12 @@ describe('traceCommand', () => {
     ['PASV', 'PASV'],
   ])('%j -> %j', (line, traced) => {
     expect(traceCommand(line)).toBe(traced);
+  });
+});
+
+describe('hasLineBreak', () => {
+  it('is true for a CR, LF or NUL anywhere, false for anything else', () => {
+    for (const yes of ['a\rb', 'a\nb', 'a\0b', '\r', 'x\r\nDELE y']) expect(hasLineBreak(yes), JSON.stringify(yes)).toBe(true);
+    for (const no of ['', 'a b', 'tab\there', 'ünï/日本', '\u2028', '\v\f']) expect(hasLineBreak(no), JSON.stringify(no)).toBe(false);
   });
 });

@@ -23,4 +23,12 @@ describe('FEAT', () => {
     expect(f.hash).toBeNull();
     expect(parseFeatures(['AUTH SSL', 'AUTH TLS']).authTls).toBe(true);
   });
+
+  it('tells a name with the start of its parameters, case-insensitively, as hasFeature always did', () => {
+    const f = parseFeatures(['REST STREAM', 'MLST type*;size*;', 'AUTH TLS', 'XSHA256']);
+    expect(f.lines).toEqual(['REST STREAM', 'MLST type*;size*;', 'AUTH TLS', 'XSHA256']);
+    for (const yes of ['REST STREAM', 'rest stream', 'REST', 'MLST', 'mlst type*;size*;', 'AUTH TLS', 'auth', 'XSHA256']) expect(f.has(yes), yes).toBe(true);
+    for (const no of ['REST STR', 'REST STREAMING', 'AUTH SSL', 'MLS', 'XSHA1', 'MFMT']) expect(f.has(no), no).toBe(false);
+  });
 });
+

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, utimes } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo, Server, Socket } from 'node:net';
@@ -19,6 +19,8 @@ export interface FtpSrvOptions {
   tls?: 'explicit' | 'implicit';
   /** Certificate to serve with TLS: 'server' (signed by test/fixtures/tls/ca.pem) or 'other' (self-signed). */
   cert?: 'server' | 'other';
+  /** Answer MFMT (and list it in FEAT), which ftp-srv lacks; ftp-srv's command table is global, so until this instance closes. */
+  mfmt?: boolean;
 }
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/tls/', import.meta.url));
@@ -49,6 +51,34 @@ function patchAuthTls(): void {
     this.secure = true;
     return Promise.resolve();
   };
+}
+
+/** MFMT YYYYMMDDHHMMSS path: sets the file's modification time on disk, as vsftpd and proftpd do. Returns its removal. */
+function addMfmt(): () => void {
+  const require = createRequire(import.meta.url);
+  const registry = require('ftp-srv/src/commands/registry') as Record<string, unknown>;
+  registry.MFMT = {
+    directive: 'MFMT',
+    flags: { feat: 'MFMT' },
+    handler: async function (this: MfmtConnection, { command }: { command: { arg: string | null } }) {
+      const [time = '', ...rest] = (command.arg ?? '').split(' ');
+      const m = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)$/.exec(time);
+      if (!m) return this.reply(501, 'Bad time');
+      const date = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
+      try {
+        await utimes(this.fs._resolvePath(rest.join(' ')).fsPath, date, date);
+      } catch (err) {
+        return this.reply(550, (err as Error).message);
+      }
+      return this.reply(213, `Modify=${time}; ${rest.join(' ')}`);
+    },
+  };
+  return () => delete registry.MFMT;
+}
+
+interface MfmtConnection {
+  reply(code: number, message?: string): Promise<unknown>;
+  fs: { _resolvePath(path: string): { fsPath: string } };
 }
 
 interface AuthConnection {
@@ -103,6 +133,7 @@ export async function startFtpSrv(opts: FtpSrvOptions = {}): Promise<RunningFtpS
 
   const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
   if (opts.tls === 'explicit') patchAuthTls();
+  const removeMfmt = opts.mfmt ? addMfmt() : undefined;
   const server = new FtpSrv({
     url: `${opts.tls === 'implicit' ? 'ftps' : 'ftp'}://127.0.0.1:0`,
     tls: opts.tls ? certificate(opts.cert ?? 'server') : false,
@@ -138,6 +169,7 @@ export async function startFtpSrv(opts: FtpSrvOptions = {}): Promise<RunningFtpS
     url: `ftp://127.0.0.1:${port}`,
     async close() {
       await server.close();
+      removeMfmt?.();
       if (ownRoot) await rm(root, { recursive: true, force: true });
     },
   };

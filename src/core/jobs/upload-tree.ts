@@ -1,6 +1,6 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FtpClient } from '../client.js';
+import { hasLineBreak } from '../../protocol/command.js';
 import { runBatch, type BatchItem, type BatchOutcome } from './batch.js';
 import { uploadFile, type UploadSettings } from './upload.js';
 import type { JobReporter, OpenSession, Progress } from './events.js';
@@ -33,7 +33,7 @@ export async function planUpload(localRoot: string, remoteRoot: string, reporter
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const local = join(dir, entry.name);
       const remote = `${remoteDir}/${entry.name}`;
-      if (/[\r\n\0]/.test(entry.name)) {
+      if (hasLineBreak(entry.name)) {
         skip(local, 'refused: a CR, LF or NUL in the name');
       } else if (entry.isDirectory()) {
         folders.push(remote);
@@ -56,7 +56,7 @@ export async function planUpload(localRoot: string, remoteRoot: string, reporter
 export async function uploadPlan(openSession: OpenSession, plan: UploadPlan, s: TreeUploadSettings, opts: { reporter: JobReporter; progressFor(name: string): Progress }): Promise<BatchOutcome> {
   const session = await openSession();
   try {
-    await makeFolders(session.client, plan.folders);
+    for (const folder of plan.folders) await session.client.mkdir(folder, { recursive: true });
   } catch (err) {
     await session.end(false);
     throw err;
@@ -77,16 +77,3 @@ export async function uploadPlan(openSession: OpenSession, plan: UploadPlan, s: 
   return runBatch(openSession, items, { parallel: s.parallel ?? 4, retries: s.retries, retryDelay: s.retryDelay, signal: s.signal, reporter: opts.reporter, session, progressFor: (item) => opts.progressFor(item.name) });
 }
 
-/** MKD each folder, parents first; one that already exists (CWD into it works) is fine. */
-async function makeFolders(client: FtpClient, folders: string[]): Promise<void> {
-  const home = await client.pwd();
-  for (const folder of folders) {
-    const reply = await client.sendcmd(`MKD ${folder}`, { allowError: true });
-    if (reply.code === 257 || reply.code === 250) continue;
-    if (reply.code >= 500 && (await client.sendcmd(`CWD ${folder}`, { allowError: true })).code === 250) {
-      await client.cwd(home); // folders are named from the login folder
-      continue;
-    }
-    throw client.replyError(reply);
-  }
-}

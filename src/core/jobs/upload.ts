@@ -1,6 +1,5 @@
 import { fstatSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { formatMfmt } from '../../protocol/parse.js';
 import { FtpError, LocalError } from '../../protocol/errors.js';
 import type { FtpClient } from '../client.js';
 import type { FileSource } from '../file-io.js';
@@ -81,9 +80,12 @@ export async function uploadFile(client: FtpClient, up: Upload, s: UploadSetting
     progress.finish(false);
     throw err;
   }
-  if (s.preserve && file && (await client.hasFeature('MFMT'))) {
+  if (s.preserve && file) {
     const { mtime } = fstatSync(fd);
-    await client.sendcmd(`MFMT ${formatMfmt(mtime)} ${remotePath}`, { allowError: true }); // best effort, as -p promises
+    // Best effort, as -p promises: a server without MFMT, or one that refuses it, is fine.
+    await client.setModified(remotePath, mtime).catch((err: unknown) => {
+      if (!(err instanceof FtpError && err.code !== undefined)) throw err;
+    });
   }
   progress.finish(true);
   reporter.event?.({ event: 'done', file: remotePath, bytes, seconds: seconds(began) });

@@ -1,0 +1,285 @@
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { FtpError, errorForReply } from '../protocol/errors.js';
+import { isCompletion, replyText, type Reply } from '../protocol/reply.js';
+import { featLines, parseFeatures, type ParsedFeatures } from '../protocol/feat.js';
+import { plainAddress } from '../protocol/parse.js';
+import type { ControlConnection, ReplyFn, TraceFn } from './control.js';
+import type { TlsOptions, TlsSession } from './tls.js';
+import { dial } from './dial.js';
+import { SessionFolder } from './folder.js';
+
+export interface SessionOptions {
+  /** Connect timeout and idle timeout (no reply, no data), in ms. Default 30 s. */
+  timeoutMs?: number | undefined;
+  /** Passive (default) or active data connections. */
+  passive?: boolean | undefined;
+  /** Receives every command sent (PASS masked) and every reply line. */
+  trace?: TraceFn | undefined;
+  /** Receives every reply, parsed, with the command it answers. */
+  onReply?: ReplyFn | undefined;
+  /** FTPS: protect the control connection and every data connection. */
+  tls?: TlsOptions | undefined;
+  /** false: passive mode uses PASV only, never EPSV. */
+  epsv?: boolean | undefined;
+  /** What earlier sessions learned about this server's data modes: read and updated by this one. */
+  modes?: DataModes | undefined;
+}
+
+/** What a session learned of the server's data connection modes, so later transfers skip what failed. */
+export interface DataModes {
+  epsv?: boolean | undefined;
+  eprt?: boolean | undefined;
+}
+
+/** One way of making data connections: passive with EPSV (PASV if refused) or PASV only; active with EPRT (PORT if refused) or PORT only. */
+export type DataMode = 'epsv' | 'pasv' | 'eprt' | 'port';
+
+/** A session, or what is built on one (the FtpClient facade): the core's public functions take either. */
+export type OnSession = FtpSession | { readonly session: FtpSession };
+
+export function sessionOf(on: OnSession): FtpSession {
+  return on instanceof FtpSession ? on : on.session;
+}
+
+/**
+ * One FTP session: the control connection (and its TLS), and what the
+ * session knows of the server: the data modes that work, the transfer type,
+ * the FEAT lines, the folder it is in, a transfer command sent ahead. Every
+ * command goes through `command()`, which keeps that knowledge true.
+ */
+export class FtpSession {
+  readonly timeoutMs: number;
+  private passiveMode: boolean;
+  /** Shared with other sessions of the same server when given in the options. */
+  private readonly learned: DataModes;
+  private currentType: 'A' | 'I' | undefined;
+  private control: ControlConnection | undefined;
+  private tlsSession: TlsSession | undefined;
+  private loggedIn = false;
+  /** Ends a connect in progress (close() while connecting). */
+  private dialling: AbortController | undefined;
+  /** The socket of an implicit TLS handshake, before the control connection exists: close() ends it too. */
+  private handshaking: Socket | undefined;
+  /** A transfer command already sent, with EPSV, ahead of its transfercmd; `takeBack` undoes it. */
+  private ahead: { cmd: string; takeBack: () => Promise<void> } | undefined;
+  private readonly place = new SessionFolder();
+  private parsedFeatures: ParsedFeatures | undefined;
+  private transfers = 0;
+
+  constructor(private readonly options: SessionOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.passiveMode = options.passive ?? true;
+    this.learned = options.modes ?? {};
+    if (options.epsv === false) this.learned.epsv = false;
+  }
+
+  get passive(): boolean {
+    return this.passiveMode;
+  }
+
+  /** What the session has learned of EPSV and EPRT (undefined: not tried yet). */
+  get modes(): Readonly<DataModes> {
+    return this.learned;
+  }
+
+  /** Records whether EPSV or EPRT works on this server. */
+  learn(mode: 'epsv' | 'eprt', works: boolean): void {
+    this.learned[mode] = works;
+  }
+
+  /** Forces one way of making data connections, forgetting what was learned of it (the doctor tries each). */
+  useDataMode(mode: DataMode): void {
+    this.passiveMode = mode === 'epsv' || mode === 'pasv';
+    this.learned.epsv = mode === 'pasv' ? false : undefined;
+    this.learned.eprt = mode === 'port' ? false : undefined;
+  }
+
+  get transferType(): 'A' | 'I' | undefined {
+    return this.currentType;
+  }
+
+  /** TYPE, unless the session is in that type already. */
+  async type(type: 'A' | 'I'): Promise<void> {
+    if (this.currentType === type) return;
+    await this.voidCommand(`TYPE ${type}`);
+    this.currentType = type;
+  }
+
+  /** The greeting was 230: logged in without USER or PASS (see login.ts). */
+  get greetedLoggedIn(): boolean {
+    return this.loggedIn;
+  }
+
+  /** The TLS of the session's connections, for FTPS. */
+  get tls(): TlsSession | undefined {
+    return this.tlsSession;
+  }
+
+  /** Connects (with TLS for implicit FTPS, after AUTH TLS for explicit) and reads the greeting; returns its text. */
+  async connect(host: string, port = 21): Promise<string> {
+    const tls = this.options.tls;
+    // node:tls is loaded only for FTPS, and before connecting: TLS must be able to
+    // start before any byte from the server can be read as a reply.
+    if (tls) this.tlsSession = new (await import('./tls.js')).TlsSession(tls, host, this.timeoutMs);
+    this.dialling = new AbortController();
+    const { greeting } = await dial(host, port, {
+      timeoutMs: this.timeoutMs,
+      trace: this.options.trace,
+      onReply: this.options.onReply,
+      tls: tls && { mode: tls.mode, session: this.tlsSession! },
+      signal: this.dialling.signal,
+      handshaking: (raw) => (this.handshaking = raw),
+      opened: (control) => (this.control = control),
+    }).finally(() => (this.dialling = undefined));
+    // 230: logged in already (as curl and lftp accept): login() sends no USER.
+    this.loggedIn = greeting.code === 230;
+    return replyText(greeting);
+  }
+
+  /** Sends a command and returns its reply; 4xx/5xx throw unless `allowError`. A command sent ahead is taken back first. */
+  async command(line: string, opts: { allowError?: boolean } = {}): Promise<Reply> {
+    if (this.ahead !== undefined) await this.takeBackAhead();
+    const control = this.connection();
+    const reply = await this.place.follow(line, () => {
+      control.send(line);
+      return control.read();
+    });
+    if (reply.code >= 400 && !opts.allowError) throw this.replyError(reply);
+    return reply;
+  }
+
+  /** A command that must complete with 2xx. */
+  async voidCommand(line: string): Promise<Reply> {
+    const reply = await this.command(line);
+    if (!isCompletion(reply)) throw this.replyError(reply);
+    return reply;
+  }
+
+  /** Reads one more reply (e.g. the final reply of a transfer); null waits without limit. */
+  read(timeoutMs?: number | null): Promise<Reply> {
+    return this.connection().read(timeoutMs);
+  }
+
+  /** The next reply, left for whoever reads next (see ControlConnection.peek). */
+  peek(): Promise<Reply> {
+    return this.connection().peek();
+  }
+
+  /** Sends without reading; several lines go out in one write and their replies come in order. */
+  send(...lines: string[]): void {
+    this.connection().send(...lines);
+  }
+
+  /** FEAT, asked once per session and parsed once. */
+  async features(): Promise<ParsedFeatures> {
+    if (!this.parsedFeatures) {
+      const reply = await this.command('FEAT', { allowError: true });
+      this.parsedFeatures = parseFeatures(reply.code === 211 ? featLines(reply) : []);
+    }
+    return this.parsedFeatures;
+  }
+
+  /** The folder the session is in (see SessionFolder); null when PWD cannot be gone back to. */
+  workingFolder(): Promise<string | null> {
+    return this.place.current((line) => this.command(line, { allowError: true }));
+  }
+
+  /** The transfer command sent ahead of its transfercmd, if any. */
+  get sentAhead(): string | undefined {
+    return this.ahead?.cmd;
+  }
+
+  /** `cmd` went out ahead of its transfercmd; `takeBack` undoes it if another command must go first. */
+  wentAhead(cmd: string, takeBack: () => Promise<void>): void {
+    this.ahead = { cmd, takeBack };
+  }
+
+  /** The transfercmd of `cmd` takes the command sent ahead: true when that was `cmd`. */
+  claimAhead(cmd: string): boolean {
+    if (this.ahead?.cmd !== cmd) return false;
+    this.ahead = undefined;
+    return true;
+  }
+
+  /** Takes back the command sent ahead (its data connection dropped, its replies read), if there is one. */
+  async takeBackAhead(): Promise<void> {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    await ahead?.takeBack();
+  }
+
+  /** True while a transfer owns the connection (and handles its own abort with ABOR). */
+  get busy(): boolean {
+    return this.transfers > 0;
+  }
+
+  /** Runs a transfer's wait for its end: the session is busy meanwhile. */
+  async transferring<T>(work: () => Promise<T>): Promise<T> {
+    this.transfers++;
+    try {
+      return await work();
+    } finally {
+      this.transfers--;
+    }
+  }
+
+  /** Says goodbye politely; closes the connection whatever the server answers. */
+  async quit(): Promise<void> {
+    if (!this.control || this.control.closed) return;
+    // QUIT would wait behind a transfer sent ahead: just hang up.
+    if (this.ahead !== undefined) return this.close();
+    try {
+      await this.command('QUIT', { allowError: true });
+    } catch {
+      // The server may hang up first; that is fine.
+    } finally {
+      this.close();
+    }
+  }
+
+  close(reason?: Error): void {
+    this.ahead = undefined; // gone with the connection
+    this.dialling?.abort();
+    this.handshaking?.destroy();
+    this.control?.close(reason);
+  }
+
+  get connected(): boolean {
+    return this.control !== undefined && !this.control.closed;
+  }
+
+  get peerAddress(): string {
+    return plainAddress(this.connection().socket.remoteAddress ?? '');
+  }
+
+  get localAddress(): string {
+    return plainAddress(this.connection().socket.localAddress ?? '');
+  }
+
+  /** The server certificate's SHA-256 fingerprint, once TLS is up. */
+  get fingerprint(): string | undefined {
+    const socket = this.control?.socket as TLSSocket | undefined;
+    return this.tlsSession && socket?.getPeerCertificate ? this.tlsSession.fingerprint(socket) : undefined;
+  }
+
+  /** The control connection's TLS version (e.g. "TLSv1.3"), once TLS is up. */
+  get tlsProtocol(): string | undefined {
+    const socket = this.control?.socket as TLSSocket | undefined;
+    return (this.tlsSession && socket?.getProtocol?.()) || undefined;
+  }
+
+  /** A line for the trace (-v) about what the client decided. */
+  note(text: string): void {
+    this.options.trace?.('*', text);
+  }
+
+  replyError(reply: Reply): FtpError {
+    return errorForReply(reply.code, replyText(reply));
+  }
+
+  private connection(): ControlConnection {
+    if (!this.control) throw new FtpError('closed', 'not connected');
+    return this.control;
+  }
+}
