@@ -9,7 +9,7 @@ import { credentials, warn } from './credentials.js';
 import { printable } from './text.js';
 import { readFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
-import type { TlsOptions } from '../core/tls.js';
+import type { TlsOptions } from '../core/connection/tls.js';
 import { LocalError, UsageError } from './exit-codes.js';
 
 export type { Session } from '../core/jobs/events.js';

@@ -5,15 +5,15 @@ import type { Reply } from '../protocol/reply.js';
 import type { ParsedFeatures } from '../protocol/feat.js';
 import { parse257 } from '../protocol/parse.js';
 import { checkCommandArgument } from '../protocol/command.js';
-import { FtpSession, type DataMode, type DataModes, type SessionOptions } from './session.js';
-import { login } from './login.js';
-import { mdtm, size } from './facts.js';
-import { listEntries, retrieveText, MAX_LISTING_BYTES, type Listing, type ListOptions } from './listing.js';
-import { canSendAhead, sendAhead, transfercmd, type TransferStart } from './transfercmd.js';
-import { retrieve, store, type TransferOptions } from './transfer.js';
-import { remoteHash, type RemoteHash } from './hash.js';
-import { mkdir, remove, removeDir, rename, setModified, stat, type MkdirOptions, type RemoteStat } from './remote-fs.js';
-import type { FileSource, FileTarget } from './file-io.js';
+import { FtpSession, type DataMode, type DataModes, type SessionOptions } from './connection/session.js';
+import { login } from './connection/login.js';
+import { mdtm, size } from './remote/facts.js';
+import { listEntries, retrieveText, MAX_LISTING_BYTES, type Listing, type ListOptions } from './remote/listing.js';
+import { canSendAhead, sendAhead, transfercmd, type TransferStart } from './transfer/transfercmd.js';
+import { retrieve, store, type TransferOptions } from './transfer/transfer.js';
+import { remoteHash, type RemoteHash } from './remote/hash.js';
+import { mkdir, remove, removeDir, rename, setModified, stat, type MkdirOptions, type RemoteStat } from './remote/remote-fs.js';
+import type { FileSource, FileTarget } from './transfer/file-io.js';
 
 export interface FtpClientOptions extends SessionOptions {
   /** The earlier name of `modes`, still accepted. */
@@ -23,11 +23,11 @@ export interface FtpClientOptions extends SessionOptions {
 /** The earlier name of DataModes. */
 export type ServerFeatures = DataModes;
 
-export type { DataMode, DataModes } from './session.js';
-export type { Listing, ListOptions } from './listing.js';
-export type { TransferStart } from './transfercmd.js';
-export type { RemoteStat, MkdirOptions } from './remote-fs.js';
-export type { RemoteHash } from './hash.js';
+export type { DataMode, DataModes } from './connection/session.js';
+export type { Listing, ListOptions } from './remote/listing.js';
+export type { TransferStart } from './transfer/transfercmd.js';
+export type { RemoteStat, MkdirOptions } from './remote/remote-fs.js';
+export type { RemoteHash } from './remote/hash.js';
 
 /**
  * An FTP client in the shape of Python's ftplib: small layers, each built on

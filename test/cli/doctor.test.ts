@@ -11,7 +11,7 @@ import { startFtpSrv, TEST_CA, type RunningFtpSrv } from '../support/ftpsrv.js';
 import { startFakeServer, type FakeServer, type FakeServerOptions } from '../support/fake-server.js';
 import { doctor, registerDoctor, type DoctorFlags } from '../../src/cli/commands/doctor.js';
 import type { Io } from '../../src/cli/io.js';
-import type { ProbeReport } from '../../src/core/probe.js';
+import type { ProbeReport } from '../../src/core/probe/probe.js';
 import { exitCodeFor, EXIT } from '../../src/cli/exit-codes.js';
 import { reportError } from '../../src/cli/output.js';
 

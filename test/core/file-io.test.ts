@@ -5,8 +5,8 @@ import { fstatSync, readSync } from 'node:fs';
 import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sendFile } from '../../src/core/file-io.js';
-import { FileWriter } from '../../src/core/file-writer.js';
+import { sendFile } from '../../src/core/transfer/file-io.js';
+import { FileWriter } from '../../src/core/transfer/file-writer.js';
 import { CrlfToLf } from '../../src/protocol/ascii.js';
 
 // The pooled file path against real sockets: a sender far faster than the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clockReport, firstFile } from '../../src/core/probe-clock.js';
-import type { Capability } from '../../src/core/probe.js';
+import { clockReport, firstFile } from '../../src/core/probe/clock.js';
+import type { Capability } from '../../src/core/probe/probe.js';
 
 const mdtm: Capability = { advertised: true, file: 'f.bin', works: true, detail: '213 20240131120000' };
 const recent = '-rw-r--r--    1 ftp      ftp          4096 Jan 31 12:00 f.bin\r\n';

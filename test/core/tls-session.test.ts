@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net, { type AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
-import { TlsSession } from '../../src/core/tls.js';
+import { TlsSession } from '../../src/core/connection/tls.js';
 
 // A session's data connections: each one is verified and resumes the control
 // connection's TLS session, and none pays again for loading the trusted CAs

@@ -55,8 +55,8 @@ describe('the layers of src/', () => {
   const edges = graph();
 
   it('reads the imports it checks (import type and import() too)', () => {
-    expect(edges.get('core/client.ts')).toContain('core/session.ts');
-    expect(edges.get('core/session.ts')).toContain('core/tls.ts'); // a type import and an import()
+    expect(edges.get('core/client.ts')).toContain('core/connection/session.ts');
+    expect(edges.get('core/connection/session.ts')).toContain('core/connection/tls.ts'); // a type import and an import()
     expect(edges.get('cli/program.ts')?.length).toBeGreaterThan(0);
   });
 

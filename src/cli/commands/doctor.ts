@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { Io } from '../io.js';
 import { addConnectionOptions, type ConnectionOptions } from '../options.js';
-import type { TlsOptions } from '../../core/tls.js';
-import type { Capability, DataCheck, ProbeReport } from '../../core/probe.js';
+import type { TlsOptions } from '../../core/connection/tls.js';
+import type { Capability, DataCheck, ProbeReport } from '../../core/probe/probe.js';
 import { printable } from '../text.js';
 
 export interface DoctorFlags extends ConnectionOptions {
@@ -45,7 +45,7 @@ export async function doctor(io: Io, targetArg: string, opts: DoctorFlags): Prom
   const [{ parseTarget }, { credentials, warn }, { probeServer }, { tlsSettings, INSECURE_WARNING }] = await Promise.all([
     import('../target.js'),
     import('../credentials.js'),
-    import('../../core/probe.js'),
+    import('../../core/probe/probe.js'),
     import('../session.js'),
   ]);
   const target = parseTarget(targetArg);

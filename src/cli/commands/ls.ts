@@ -1,7 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { Writable } from 'node:stream';
 import type { ListEntry } from '../../protocol/list.js';
-import { listRaw } from '../../core/listing.js';
+import { listRaw } from '../../core/remote/listing.js';
 import type { Io } from '../io.js';
 import type { ConnectionOptions } from '../options.js';
 import { checkRemoteName, parseTarget } from '../target.js';

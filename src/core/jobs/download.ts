@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import { parseMdtm } from '../../protocol/parse.js';
 import { ChecksumError, FtpError } from '../../protocol/errors.js';
 import type { FtpClient } from '../client.js';
-import { isFileTarget, type FileTarget } from '../file-io.js';
+import { isFileTarget, type FileTarget } from '../transfer/file-io.js';
 import { isFileSystemError } from '../errno.js';
 import { openPartFile, userDestination, type PartFile } from '../local/part-file.js';
 import { tempPath } from '../local/part-name.js';

@@ -2,8 +2,8 @@ import { fstatSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { FtpError, LocalError } from '../../protocol/errors.js';
 import type { FtpClient } from '../client.js';
-import type { FileSource } from '../file-io.js';
-import { fileSize } from '../listing.js';
+import type { FileSource } from '../transfer/file-io.js';
+import { fileSize } from '../remote/listing.js';
 import { seconds, throttledProgress, type JobReporter, type Progress } from './events.js';
 
 /** How an upload is made (the CLI's flags, the library's options). */

@@ -12,7 +12,7 @@ export async function verifyWithServer(
   local: { name: string; digest(algorithm: string): Promise<string>; discard(): Promise<void> },
   notice?: (text: string) => void,
 ): Promise<void> {
-  const { remoteHash } = await import('../hash.js');
+  const { remoteHash } = await import('../remote/hash.js');
   const theirs = await remoteHash(client, remote);
   if (!theirs) {
     notice?.(`warning: ${remote}: the server offers no HASH, XSHA256, XSHA1 or XMD5; size checked only`);

@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { unlink } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import type { FileTarget } from '../file-io.js';
+import type { FileTarget } from '../transfer/file-io.js';
 import { tryLock, type FileLock } from './file-lock.js';
 import { LocalError } from '../../protocol/errors.js';
 import { tempPath } from './part-name.js';

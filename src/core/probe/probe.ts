@@ -2,19 +2,19 @@
 // actually works (a small LIST over each data connection mode, AUTH TLS on a
 // connection of its own), and the flags that suit it. Nothing is written on
 // the server.
-import { FtpError } from '../protocol/errors.js';
-import { replyText, type Reply } from '../protocol/reply.js';
-import { parsePasv } from '../protocol/parse.js';
-import { FtpClient } from './client.js';
-import type { TlsOptions } from './tls.js';
-import { featLines, parseFeatures } from '../protocol/feat.js';
-import { clockReport, firstFile } from './probe-clock.js';
-import { recommend, tlsRequiredReply } from './probe-advice.js';
-import { emptyTls, message, tlsCheck, untrusted, type TlsProbe } from './probe-tls.js';
-import { ReplyLog, blankCheck, dataCheck } from './probe-data.js';
-import type { Capability, ProbeOptions, ProbeReport } from './probe-report.js';
+import { FtpError } from '../../protocol/errors.js';
+import { replyText, type Reply } from '../../protocol/reply.js';
+import { parsePasv } from '../../protocol/parse.js';
+import { FtpClient } from '../client.js';
+import type { TlsOptions } from '../connection/tls.js';
+import { featLines, parseFeatures } from '../../protocol/feat.js';
+import { clockReport, firstFile } from './clock.js';
+import { recommend, tlsRequiredReply } from './advice.js';
+import { emptyTls, message, tlsCheck, untrusted, type TlsProbe } from './tls-check.js';
+import { ReplyLog, blankCheck, dataCheck } from './data-modes.js';
+import type { Capability, ProbeOptions, ProbeReport } from './report.js';
 
-export type * from './probe-report.js';
+export type * from './report.js';
 
 /** Runs the check-up. Throws only when the first connection or login fails. */
 export async function probeServer(opts: ProbeOptions): Promise<ProbeReport> {

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
-import { FtpError, PermanentError, ProtocolError } from '../protocol/errors.js';
-import { isCompletion, replyText } from '../protocol/reply.js';
-import { listingLines, parseListLine, parseListing, type ListEntry } from '../protocol/list.js';
-import { sessionOf, type FtpSession, type OnSession } from './session.js';
-import { retrieve } from './transfer.js';
+import { FtpError, PermanentError, ProtocolError } from '../../protocol/errors.js';
+import { isCompletion, replyText } from '../../protocol/reply.js';
+import { listingLines, parseListLine, parseListing, type ListEntry } from '../../protocol/list.js';
+import { sessionOf, type FtpSession, type OnSession } from '../connection/session.js';
+import { retrieve } from '../transfer/transfer.js';
 import { mlst, size } from './facts.js';
 
 /**

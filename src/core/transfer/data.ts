@@ -1,9 +1,9 @@
 import { createServer, type OnReadOpts, type Socket } from 'node:net';
-import { FtpError, ProtocolError } from '../protocol/errors.js';
-import type { Reply } from '../protocol/reply.js';
-import { formatEprt, formatPort, parseEpsv, parsePasv, plainAddress } from '../protocol/parse.js';
-import { connectSocket } from './socket.js';
-import type { FtpSession } from './session.js';
+import { FtpError, ProtocolError } from '../../protocol/errors.js';
+import type { Reply } from '../../protocol/reply.js';
+import { formatEprt, formatPort, parseEpsv, parsePasv, plainAddress } from '../../protocol/parse.js';
+import { connectSocket } from '../connection/socket.js';
+import type { FtpSession } from '../connection/session.js';
 
 /**
  * A data connection being set up: `connected()` yields the socket once the

@@ -1,6 +1,6 @@
 import { connect, type OnReadOpts, type Socket } from 'node:net';
-import { FtpError } from '../protocol/errors.js';
-import { describeNetworkError } from './errno.js';
+import { FtpError } from '../../protocol/errors.js';
+import { describeNetworkError } from '../errno.js';
 
 export interface ConnectOptions {
   /** Read into the caller's buffers (see FileWriter). */

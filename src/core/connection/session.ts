@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { FtpError, errorForReply } from '../protocol/errors.js';
-import { isCompletion, replyText, type Reply } from '../protocol/reply.js';
-import { featLines, parseFeatures, type ParsedFeatures } from '../protocol/feat.js';
-import { plainAddress } from '../protocol/parse.js';
+import { FtpError, errorForReply } from '../../protocol/errors.js';
+import { isCompletion, replyText, type Reply } from '../../protocol/reply.js';
+import { featLines, parseFeatures, type ParsedFeatures } from '../../protocol/feat.js';
+import { plainAddress } from '../../protocol/parse.js';
 import type { ControlConnection, ReplyFn, TraceFn } from './control.js';
 import type { TlsOptions, TlsSession } from './tls.js';
 import { dial } from './dial.js';

@@ -3,13 +3,13 @@
 // the control connection's TLS session.
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
-import { FtpError } from '../protocol/errors.js';
-import { isCompletion, replyText } from '../protocol/reply.js';
-import { parseEpsv, parsePasv } from '../protocol/parse.js';
-import type { FtpClient } from './client.js';
-import { connectSocket } from './socket.js';
-import { normaliseFingerprint, type TlsOptions } from './tls.js';
-import type { ProbeReport, TlsReport } from './probe-report.js';
+import { FtpError } from '../../protocol/errors.js';
+import { isCompletion, replyText } from '../../protocol/reply.js';
+import { parseEpsv, parsePasv } from '../../protocol/parse.js';
+import type { FtpClient } from '../client.js';
+import { connectSocket } from '../connection/socket.js';
+import { normaliseFingerprint, type TlsOptions } from '../connection/tls.js';
+import type { ProbeReport, TlsReport } from './report.js';
 
 /** What the TLS check needs of the check-up. */
 export interface TlsProbe {

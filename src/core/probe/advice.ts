@@ -1,6 +1,6 @@
 // tftp doctor's advice: the flags that suit the server, from what the probe found.
-import { FtpError, LoginError } from '../protocol/errors.js';
-import type { ProbeOptions, ProbeReport } from './probe-report.js';
+import { FtpError, LoginError } from '../../protocol/errors.js';
+import type { ProbeOptions, ProbeReport } from './report.js';
 
 // What servers say when they want TLS before a login: vsftpd "530 Non-anonymous sessions
 // must use encryption.", proftpd "550 SSL/TLS required on the control channel", pure-ftpd

@@ -1,7 +1,7 @@
 // What a server states about one path, reply by reply: SIZE, MDTM, MLST.
-import { replyText, type Reply } from '../protocol/reply.js';
-import { parseSize } from '../protocol/parse.js';
-import type { FtpSession } from './session.js';
+import { replyText, type Reply } from '../../protocol/reply.js';
+import { parseSize } from '../../protocol/parse.js';
+import type { FtpSession } from '../connection/session.js';
 
 /** SIZE of a remote file, or undefined when the server will not say (5xx, or a 213 without a number). */
 export async function size(session: FtpSession, path: string): Promise<number | undefined> {

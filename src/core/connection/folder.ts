@@ -1,6 +1,6 @@
-import { ProtocolError } from '../protocol/errors.js';
-import { isCompletion, type Reply } from '../protocol/reply.js';
-import { parse257 } from '../protocol/parse.js';
+import { ProtocolError } from '../../protocol/errors.js';
+import { isCompletion, type Reply } from '../../protocol/reply.js';
+import { parse257 } from '../../protocol/parse.js';
 
 /** Commands that change the session's folder. */
 const CHANGES_FOLDER = /^(X?CWD|CDUP|XCUP)( |$)/i;

@@ -2,10 +2,10 @@
 // PASV, EPRT, PORT), made by the client's own code, and what the server
 // answered to the command that set the mode up.
 import { Writable } from 'node:stream';
-import { replyText, type Reply } from '../protocol/reply.js';
-import type { FtpClient } from './client.js';
-import { message } from './probe-tls.js';
-import type { DataCheck, DataMode } from './probe-report.js';
+import { replyText, type Reply } from '../../protocol/reply.js';
+import type { FtpClient } from '../client.js';
+import { message } from './tls-check.js';
+import type { DataCheck, DataMode } from './report.js';
 
 const LISTING_KEEP = 64 * 1024;
 const REPLIES_KEEP = 400;

@@ -1,9 +1,9 @@
 // tftp doctor's clock check: a LIST line and MDTM of the same file, against our clock.
-import { ProtocolError } from '../protocol/errors.js';
-import { hasLineBreak } from '../protocol/command.js';
-import { listingLines, parseListLine, type ListEntry } from '../protocol/list.js';
-import { parseMdtm } from '../protocol/parse.js';
-import type { Capability, ClockReport } from './probe-report.js';
+import { ProtocolError } from '../../protocol/errors.js';
+import { hasLineBreak } from '../../protocol/command.js';
+import { listingLines, parseListLine, type ListEntry } from '../../protocol/list.js';
+import { parseMdtm } from '../../protocol/parse.js';
+import type { Capability, ClockReport } from './report.js';
 
 export interface ListedFile {
   name: string;

@@ -1,6 +1,6 @@
 // The shape of tftp doctor's report, and the options of the check-up.
-import type { TlsOptions } from './tls.js';
-import type { TraceFn } from './control.js';
+import type { TlsOptions } from '../connection/tls.js';
+import type { TraceFn } from '../connection/control.js';
 
 export interface ProbeOptions {
   host: string;

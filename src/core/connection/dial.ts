@@ -3,8 +3,8 @@
 // uses it: it hands back the connection, or closes everything it opened.
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { FtpError } from '../protocol/errors.js';
-import { replyText, type Reply } from '../protocol/reply.js';
+import { FtpError } from '../../protocol/errors.js';
+import { replyText, type Reply } from '../../protocol/reply.js';
 import { ControlConnection, type ReplyFn, type TraceFn } from './control.js';
 import { connectSocket } from './socket.js';
 import type { TlsSession } from './tls.js';

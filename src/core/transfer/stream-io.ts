@@ -2,7 +2,7 @@
 // conversion as a stream stage.
 import { Transform, type Readable, type Writable } from 'node:stream';
 import type { Socket } from 'node:net';
-import { FtpError } from '../protocol/errors.js';
+import { FtpError } from '../../protocol/errors.js';
 import { LocalFileError } from './file-io.js';
 
 /**

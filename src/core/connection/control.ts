@@ -1,7 +1,7 @@
 import { Socket } from 'node:net';
-import { FtpError, ProtocolError } from '../protocol/errors.js';
-import { ReplyReader, sniffOpening, type Reply } from '../protocol/reply.js';
-import { checkCommandArgument, traceCommand } from '../protocol/command.js';
+import { FtpError, ProtocolError } from '../../protocol/errors.js';
+import { ReplyReader, sniffOpening, type Reply } from '../../protocol/reply.js';
+import { checkCommandArgument, traceCommand } from '../../protocol/command.js';
 
 /** '>' a command sent, '<' a reply line, '*' a note (TLS details). */
 export type TraceFn = (direction: '>' | '<' | '*', line: string) => void;

@@ -1,14 +1,14 @@
 // Verbs on remote files and folders, each mapping the server's replies to
 // typed errors (4xx: 'temporary', 5xx: 'permanent'), so that callers never
 // read reply codes themselves.
-import { ProtocolError } from '../protocol/errors.js';
-import { isCompletion, isIntermediate, type Reply } from '../protocol/reply.js';
-import { checkCommandArgument } from '../protocol/command.js';
-import { formatMfmt, parseMdtm } from '../protocol/parse.js';
-import { parseMlsdLine, type EntryType, type ListEntry } from '../protocol/list.js';
+import { ProtocolError } from '../../protocol/errors.js';
+import { isCompletion, isIntermediate, type Reply } from '../../protocol/reply.js';
+import { checkCommandArgument } from '../../protocol/command.js';
+import { formatMfmt, parseMdtm } from '../../protocol/parse.js';
+import { parseMlsdLine, type EntryType, type ListEntry } from '../../protocol/list.js';
 import { mdtm, mlstFacts, size } from './facts.js';
 import { entryInParent, isFolder } from './listing.js';
-import type { FtpSession } from './session.js';
+import type { FtpSession } from '../connection/session.js';
 
 /** What stat() learns of a path. */
 export interface RemoteStat {

@@ -10,7 +10,7 @@ import {
   type TLSSocket,
 } from 'node:tls';
 import type { Socket } from 'node:net';
-import { FtpError } from '../protocol/errors.js';
+import { FtpError } from '../../protocol/errors.js';
 
 /** How to protect a session (RFC 4217). */
 export interface TlsOptions {

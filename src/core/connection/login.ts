@@ -1,6 +1,6 @@
-import { FtpError, LoginError } from '../protocol/errors.js';
-import { replyText } from '../protocol/reply.js';
-import { checkCommandArgument } from '../protocol/command.js';
+import { FtpError, LoginError } from '../../protocol/errors.js';
+import { replyText } from '../../protocol/reply.js';
+import { checkCommandArgument } from '../../protocol/command.js';
 import type { FtpSession } from './session.js';
 
 /** USER, then PASS when asked for one; nothing after a 230 greeting. Under TLS, PBSZ 0 and PROT P follow. */

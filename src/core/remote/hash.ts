@@ -1,5 +1,5 @@
-import { replyText } from '../protocol/reply.js';
-import { sessionOf, type OnSession } from './session.js';
+import { replyText } from '../../protocol/reply.js';
+import { sessionOf, type OnSession } from '../connection/session.js';
 
 /** A digest the server computed, with the name node:crypto knows its algorithm by. */
 export interface RemoteHash {

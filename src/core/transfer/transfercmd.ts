@@ -1,12 +1,12 @@
 // Starting a transfer (ftplib's transfercmd): a data connection, REST, the
 // command, and its 1xx reply; and sending the next transfer command ahead.
 import type { OnReadOpts, Socket } from 'node:net';
-import { FtpError, PermanentError, ProtocolError, RestRefusedError, TemporaryError } from '../protocol/errors.js';
-import { isPreliminary, replyText } from '../protocol/reply.js';
-import { parseTransferSize } from '../protocol/parse.js';
-import { checkCommandArgument } from '../protocol/command.js';
+import { FtpError, PermanentError, ProtocolError, RestRefusedError, TemporaryError } from '../../protocol/errors.js';
+import { isPreliminary, replyText } from '../../protocol/reply.js';
+import { parseTransferSize } from '../../protocol/parse.js';
+import { checkCommandArgument } from '../../protocol/command.js';
 import { openActive, openPassive, openPipelined, type PendingData } from './data.js';
-import type { FtpSession } from './session.js';
+import type { FtpSession } from '../connection/session.js';
 
 export interface TransferStart {
   socket: Socket;
