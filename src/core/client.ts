@@ -14,6 +14,7 @@ import { retrieve, store, type TransferOptions } from './transfer/transfer.js';
 import { remoteHash, type RemoteHash } from './remote/hash.js';
 import { mkdir, remove, removeDir, rename, setModified, stat, type MkdirOptions, type RemoteStat } from './remote/remote-fs.js';
 import type { FileSource, FileTarget } from './transfer/file-io.js';
+import type { ReadOptions, RemoteFs, WriteOptions } from './remote/fs.js';
 
 export interface FtpClientOptions extends SessionOptions {
   /** The earlier name of `modes`, still accepted. */
@@ -28,6 +29,7 @@ export type { Listing, ListOptions } from './remote/listing.js';
 export type { TransferStart } from './transfer/transfercmd.js';
 export type { RemoteStat, MkdirOptions } from './remote/remote-fs.js';
 export type { RemoteHash } from './remote/hash.js';
+export type { ReadOptions, RemoteFs, WriteOptions } from './remote/fs.js';
 
 /**
  * An FTP client in the shape of Python's ftplib: small layers, each built on
@@ -35,7 +37,7 @@ export type { RemoteHash } from './remote/hash.js';
  * and verbs (mkdir, remove, rename, stat …) that map replies to typed errors.
  * A facade: the state is the FtpSession's, the work is in the modules below.
  */
-export class FtpClient {
+export class FtpClient implements RemoteFs {
   readonly session: FtpSession;
 
   constructor(options: FtpClientOptions = {}) {
@@ -114,8 +116,9 @@ export class FtpClient {
     return this.session.type(type);
   }
 
-  /** SIZE of a remote file, or undefined when the server will not say (5xx, or a 213 without a number). */
-  size(path: string): Promise<number | undefined> {
+  /** SIZE of a remote file, asked in binary mode (servers refuse or miscount it in ASCII); undefined when the server will not say. */
+  async size(path: string): Promise<number | undefined> {
+    await this.session.type('I');
     return size(this.session, path);
   }
 
@@ -229,6 +232,21 @@ export class FtpClient {
   async retrieve(cmd: string, dest: Writable | FileTarget, opts: TransferOptions = {}): Promise<number> {
     await this.binaryByDefault(cmd);
     return retrieve(this.session, cmd, dest, opts);
+  }
+
+  /** RemoteFs: RETR `path`, in TYPE I or (`ascii`) A; `nextPath` names the file the next read takes, sent ahead. */
+  async read(path: string, dest: Writable | FileTarget, opts: ReadOptions = {}): Promise<number> {
+    const { ascii, nextPath, ...rest } = opts;
+    await this.session.type(ascii ? 'A' : 'I');
+    const next = nextPath && (() => ((p) => (p === undefined ? undefined : `RETR ${p}`))(nextPath()));
+    return this.retrieve(`RETR ${path}`, dest, next ? { ...rest, next } : rest);
+  }
+
+  /** RemoteFs: STOR `path`, in TYPE I or (`ascii`) A. */
+  async write(path: string, source: Readable | FileSource, opts: WriteOptions = {}): Promise<number> {
+    const { ascii, ...rest } = opts;
+    await this.session.type(ascii ? 'A' : 'I');
+    return this.store(`STOR ${path}`, source, rest);
   }
 
   /** Uploads a stream, or a file descriptor from a position to its end, through `cmd` (e.g. "STOR file"). */

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import type { FtpClient } from '../client.js';
+import type { RemoteFs } from '../remote/fs.js';
 import { FtpError, PartialFailure } from '../../protocol/errors.js';
 import { isFileSystemError } from '../errno.js';
 import { withRetries } from './retry.js';
@@ -11,12 +11,12 @@ export interface BatchItem {
   size?: number | undefined;
   /**
    * Moves the file; `attempt` > 0 is a retry. Resolves with the bytes moved, or a reason it was skipped.
-   * `next` claims the following item for this connection and says its first command, which this
-   * one may send ahead once its transfer is complete (TransferOptions.next).
+   * `next` claims the following item for this connection and names the file it reads first,
+   * which this one may ask for ahead once its transfer is complete (ReadOptions.nextPath).
    */
-  run(client: FtpClient, attempt: number, progress: Progress, next?: () => string | undefined): Promise<{ bytes: number; skipped?: string }>;
-  /** The transfer command run() sends first, when it sends nothing before it: it may go ahead of time. */
-  firstCommand?: string | undefined;
+  run(fs: RemoteFs, attempt: number, progress: Progress, next?: () => string | undefined): Promise<{ bytes: number; skipped?: string }>;
+  /** The file run() reads first, when it asks nothing before it: that read may go ahead of time. */
+  firstRead?: string | undefined;
 }
 
 export interface BatchOptions {
@@ -124,7 +124,7 @@ export async function runBatch(open: OpenSession, items: BatchItem[], batch: Bat
     if (session) sessions.add(session);
     // An item claimed early, when the one before sent its command ahead.
     let claimed: BatchItem | undefined;
-    const claimNext = () => (claimed ??= take())?.firstCommand;
+    const claimNext = () => (claimed ??= take())?.firstRead;
     try {
       for (let item = take(); item && fatal === undefined; item = claimed ?? take()) {
         claimed = undefined;

@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { FtpError } from '../../protocol/errors.js';
-import type { FtpClient } from '../client.js';
+import type { RemoteFs } from '../remote/fs.js';
 import { runBatch, type BatchItem, type BatchOutcome } from './batch.js';
-import { downloadFile, firstCommand, mayGoAhead, type Download, type DownloadSettings, type Seen } from './download.js';
+import { downloadFile, firstRead, mayGoAhead, type Download, type DownloadSettings, type Seen } from './download.js';
 import { makePlan, type Plan, type PlannedFile } from './tree.js';
 import type { JobReporter, OpenSession, Progress, Session } from './events.js';
 
@@ -32,7 +32,7 @@ export function splitWildcard(remote: string): { folder: string; match?: RegExp 
  * while there was something to do: a wildcard that matches nothing, a tree
  * whose every entry was left out (the links, reported as skipped).
  */
-export async function planTree(client: FtpClient, remote: string, localRoot: string, s: TreeDownloadSettings, reporter: JobReporter): Promise<Plan> {
+export async function planTree(client: RemoteFs, remote: string, localRoot: string, s: TreeDownloadSettings, reporter: JobReporter): Promise<Plan> {
   const { folder, match } = splitWildcard(remote);
   const plan = await makePlan(client, folder, localRoot, { recursive: !!s.recursive, followLinks: !!s.followLinks, match }, s.signal);
   for (const p of plan.skipped) {
@@ -85,7 +85,7 @@ function treeItem(f: PlannedFile, s: DownloadSettings, reporter: JobReporter): B
   return {
     name: f.remote,
     size: f.size,
-    firstCommand: firstCommand(d, s),
+    firstRead: firstRead(d, s),
     run: (client, attempt, progress, next) => downloadFile(client, d, s, attempt, seen, progress, reporter, ahead && attempt === 0 ? next : undefined),
   };
 }

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { parseMdtm } from '../../protocol/parse.js';
 import { ChecksumError, FtpError } from '../../protocol/errors.js';
-import type { FtpClient } from '../client.js';
+import type { RemoteFs } from '../remote/fs.js';
 import { isFileTarget, type FileTarget } from '../transfer/file-io.js';
 import { isFileSystemError } from '../errno.js';
 import { openPartFile, userDestination, type PartFile } from '../local/part-file.js';
@@ -96,9 +96,9 @@ function needsCommandsFirst(d: Download, s: DownloadSettings): boolean {
  */
 const SEND_AHEAD_MAX_BYTES = 8 * 1024 * 1024;
 
-/** The RETR this download sends first, when it sends nothing before it: it may go ahead of time. */
-export function firstCommand(d: Download, s: DownloadSettings): string | undefined {
-  return needsCommandsFirst(d, s) ? undefined : `RETR ${d.remotePath}`;
+/** The file this download reads first, when it asks nothing before it: the read may go ahead of time. */
+export function firstRead(d: Download, s: DownloadSettings): string | undefined {
+  return needsCommandsFirst(d, s) ? undefined : d.remotePath;
 }
 
 /** Whether, once this file's transfer is complete, the next one's RETR may go out at once. */
@@ -110,11 +110,11 @@ export function mayGoAhead(d: Download, s: DownloadSettings): boolean {
 /**
  * One attempt at one file: the temporary file opened (locked, at the resume
  * point), the bytes fetched through the core's `retrieve`, checked, and
- * committed under the final name. `next`, when given, says the following
- * file's RETR, sent once this transfer is complete (TransferOptions.next).
+ * committed under the final name. `next`, when given, names the following
+ * file, whose read goes out once this transfer is complete (ReadOptions.nextPath).
  */
 export async function downloadFile(
-  client: FtpClient,
+  client: RemoteFs,
   d: Download,
   s: DownloadSettings,
   attempt: number,
@@ -123,13 +123,11 @@ export async function downloadFile(
   reporter: JobReporter,
   next?: () => string | undefined,
 ): Promise<{ bytes: number; skipped?: string }> {
-  await client.type('I'); // SIZE in ASCII mode is refused or wrong on some servers
   // A listed size saves a SIZE round trip per file in a tree.
   const remoteSize = d.listedSize ?? (await client.size(d.remotePath));
   const mdtm = (s.retries ?? 0) > 0 ? await client.mdtm(d.remotePath) : undefined;
   const changed = attempt > 0 && (remoteSize !== seen.size || mdtm !== seen.mdtm);
   if (attempt === 0 || changed) Object.assign(seen, { size: remoteSize, mdtm });
-  if (s.ascii) await client.type('A');
   // ASCII offsets differ between the two ends, so an ASCII retry starts over.
   const restart = attempt > 0 && (changed || !!s.ascii);
   if (d.stream && restart && seen.written > 0) {
@@ -168,7 +166,8 @@ export async function downloadFile(
   const began = performance.now();
   const tick = reporter.event ? throttledProgress(reporter.event, d.remotePath, offset) : undefined;
   try {
-    await client.retrieve(`RETR ${d.remotePath}`, sink!, {
+    await client.read(d.remotePath, sink!, {
+      ascii: s.ascii,
       rest: resume ? offset : undefined,
       expectedBytes: remoteSize !== undefined && !s.ascii ? remoteSize - offset : undefined,
       onStart: (announced) => {
@@ -184,7 +183,7 @@ export async function downloadFile(
       onWritten: (n) => (written += n),
       signal: s.signal,
       keepOpen: !!d.stream,
-      next,
+      nextPath: next,
     });
   } catch (err) {
     progress.finish(false);
@@ -222,7 +221,7 @@ export async function downloadFile(
  * left alone; the download uses the name a tree download would have chosen.
  * One SIZE, and only when such a local file exists.
  */
-async function ownTempPath(client: FtpClient, d: Download): Promise<string> {
+async function ownTempPath(client: RemoteFs, d: Download): Promise<string> {
   const plain = await tempPath(d.localPath);
   if (!lstatSync(plain, { throwIfNoEntry: false })?.isFile()) return plain;
   const slash = d.remotePath.lastIndexOf('/');
@@ -232,7 +231,7 @@ async function ownTempPath(client: FtpClient, d: Download): Promise<string> {
 }
 
 /** -p: the local file takes the remote modification time, when the server gives one. */
-export async function preserveTime(client: FtpClient, remote: string, local: string): Promise<void> {
+export async function preserveTime(client: RemoteFs, remote: string, local: string): Promise<void> {
   const mdtm = await client.mdtm(remote);
   if (mdtm === undefined) return;
   const when = parseMdtm(mdtm);

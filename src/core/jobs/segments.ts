@@ -2,7 +2,7 @@ import { closeSync, constants, lstatSync, openSync, readFileSync, renameSync, wr
 import { rename, unlink, utimes } from 'node:fs/promises';
 import { parseMdtm } from '../../protocol/parse.js';
 import { ChecksumError, FtpError, LocalError } from '../../protocol/errors.js';
-import type { FtpClient } from '../client.js';
+import type { RemoteFs } from '../remote/fs.js';
 import { isFileSystemError } from '../errno.js';
 import { tryLock } from '../local/file-lock.js';
 import { digestFile } from '../local/part-file.js';
@@ -59,8 +59,7 @@ export interface SegmentSettings extends DownloadSettings {
  * Whether the server can serve ranges of `remote` (REST STREAM in FEAT and a
  * SIZE): its size and MDTM, or undefined (then download over one connection).
  */
-export async function rangesOffered(client: FtpClient, remote: string): Promise<{ size: number; mdtm: string | undefined } | undefined> {
-  await client.type('I');
+export async function rangesOffered(client: RemoteFs, remote: string): Promise<{ size: number; mdtm: string | undefined } | undefined> {
   if (!(await client.hasFeature('REST STREAM'))) return undefined;
   const size = await client.size(remote);
   if (!size) return undefined;
@@ -199,8 +198,7 @@ async function fetchRange(open: OpenSession, s: SegmentSettings, reporter: JobRe
   await withRetries({ ...s, onRetry }, async () => {
     const session = await open();
     try {
-      await session.client.type('I');
-      await session.client.retrieve(`RETR ${remote}`, { fd, position: range.done }, {
+      await session.client.read(remote, { fd, position: range.done }, {
         rest: range.done,
         length: range.end - range.done,
         onBytes,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { lstatSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { FtpClient } from '../client.js';
+import type { RemoteFs } from '../remote/fs.js';
 import { FtpError, LocalError } from '../../protocol/errors.js';
 import type { ListEntry } from '../../protocol/list.js';
 import { localPathUnder, unsafeNameReason } from '../local/safe-path.js';
@@ -59,7 +59,7 @@ export interface WalkOptions {
  * of folders and entries is bounded; a folder whose listing is the same as
  * one of its parents' (a link to a parent, shown as a folder) is not entered.
  */
-export async function makePlan(client: FtpClient, start: string, localRoot: string, opts: WalkOptions, signal?: AbortSignal): Promise<Plan> {
+export async function makePlan(client: RemoteFs, start: string, localRoot: string, opts: WalkOptions, signal?: AbortSignal): Promise<Plan> {
   const plan: Plan = { files: [], folders: [localPathUnder(localRoot, [])], skipped: [], failed: [], entries: 0 };
   const listed = new Set<string>();
   let folders = 0;

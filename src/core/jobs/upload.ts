@@ -1,9 +1,8 @@
 import { fstatSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { FtpError, LocalError } from '../../protocol/errors.js';
-import type { FtpClient } from '../client.js';
+import type { RemoteFs } from '../remote/fs.js';
 import type { FileSource } from '../transfer/file-io.js';
-import { fileSize } from '../remote/listing.js';
 import { seconds, throttledProgress, type JobReporter, type Progress } from './events.js';
 
 /** How an upload is made (the CLI's flags, the library's options). */
@@ -38,9 +37,8 @@ export interface Upload {
  * or retrying), STOR through the core's `store`, then the time with
  * `preserve`. A retry goes on from what the server already has, like resume.
  */
-export async function uploadFile(client: FtpClient, up: Upload, s: UploadSettings, attempt: number, progress: Progress, reporter: JobReporter): Promise<{ bytes: number; skipped?: string }> {
+export async function uploadFile(client: RemoteFs, up: Upload, s: UploadSettings, attempt: number, progress: Progress, reporter: JobReporter): Promise<{ bytes: number; skipped?: string }> {
   const { local, remotePath, fd, stream, localSize } = up;
-  await client.type('I');
   let offset = s.rest ?? 0;
   if (s.resume || (attempt > 0 && !s.ascii)) {
     const remoteSize = await fileSize(client, remotePath);
@@ -54,7 +52,6 @@ export async function uploadFile(client: FtpClient, up: Upload, s: UploadSetting
     if (offset > localSize) throw new LocalError(`the remote ${remotePath} (${offset} bytes) is larger than ${local} (${localSize} bytes): not resuming`);
   }
   if (offset > localSize) throw new LocalError(`${local} has ${localSize} bytes, fewer than the --rest offset ${offset}`);
-  if (s.ascii) await client.type('A');
 
   const file = fd !== undefined;
   const source: Readable | FileSource = file ? { fd, position: offset } : stream!;
@@ -63,7 +60,8 @@ export async function uploadFile(client: FtpClient, up: Upload, s: UploadSetting
   let sent = 0;
   let bytes: number;
   try {
-    bytes = await client.store(`STOR ${remotePath}`, source, {
+    bytes = await client.write(remotePath, source, {
+      ascii: s.ascii,
       rest: s.rest !== undefined || offset > 0 ? offset : undefined,
       onStart: () => {
         reporter.event?.({ event: 'start', file: remotePath, size: file ? localSize : null, mode: 'put' });
@@ -90,6 +88,23 @@ export async function uploadFile(client: FtpClient, up: Upload, s: UploadSetting
   progress.finish(true);
   reporter.event?.({ event: 'done', file: remotePath, bytes, seconds: seconds(began) });
   return { bytes };
+}
+
+/**
+ * A remote file's size: SIZE, else what a listing of the file says (for
+ * servers that refuse SIZE). Undefined when the server will not tell, or has
+ * no such file.
+ */
+export async function fileSize(fs: RemoteFs, path: string): Promise<number | undefined> {
+  const size = await fs.size(path);
+  if (size !== undefined) return size;
+  try {
+    const files = (await fs.list(path)).entries.filter((e) => e.type === 'file');
+    return files.length === 1 ? files[0]!.size : undefined;
+  } catch (err) {
+    if (err instanceof FtpError && (err.kind === 'permanent' || err.kind === 'temporary')) return undefined; // no such file
+    throw err;
+  }
 }
 
 /**

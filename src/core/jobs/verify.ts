@@ -1,4 +1,4 @@
-import type { FtpClient } from '../client.js';
+import type { RemoteFs } from '../remote/fs.js';
 import { ChecksumError } from '../../protocol/errors.js';
 
 /**
@@ -7,13 +7,12 @@ import { ChecksumError } from '../../protocol/errors.js';
  * server that offers no digest gets a notice, and the size check stands alone.
  */
 export async function verifyWithServer(
-  client: FtpClient,
+  client: RemoteFs,
   remote: string,
   local: { name: string; digest(algorithm: string): Promise<string>; discard(): Promise<void> },
   notice?: (text: string) => void,
 ): Promise<void> {
-  const { remoteHash } = await import('../remote/hash.js');
-  const theirs = await remoteHash(client, remote);
+  const theirs = await client.hash(remote);
   if (!theirs) {
     notice?.(`warning: ${remote}: the server offers no HASH, XSHA256, XSHA1 or XMD5; size checked only`);
     return;
