@@ -4,7 +4,7 @@ import { isCompletion, replyText } from '../../protocol/reply.js';
 import { listingLines, parseListLine, parseListing, type ListEntry } from '../../protocol/list.js';
 import { sessionOf, type FtpSession, type OnSession } from '../connection/session.js';
 import { retrieve } from '../transfer/transfer.js';
-import { mlst, size } from './facts.js';
+import { mlst } from './facts.js';
 
 /**
  * Folder listings, the way servers really answer them. LIST and NLST take
@@ -238,23 +238,4 @@ export async function entryInParent(session: FtpSession, path: string, opts: Lis
     throw err;
   }
   return parseListing(lines, 'list', new Date()).entries[0];
-}
-
-/**
- * A remote file's size: SIZE, else what MLST or a listing of the file says
- * (for servers that refuse SIZE). Undefined when the server will not tell,
- * or has no such file.
- */
-export async function fileSize(on: OnSession, path: string): Promise<number | undefined> {
-  const session = sessionOf(on);
-  const bytes = await size(session, path);
-  if (bytes !== undefined) return bytes;
-  try {
-    const { entries } = await listEntries(session, path);
-    const files = entries.filter((e) => e.type === 'file');
-    return files.length === 1 ? files[0]!.size : undefined;
-  } catch (err) {
-    if (err instanceof FtpError && (err.kind === 'permanent' || err.kind === 'temporary')) return undefined; // no such file
-    throw err;
-  }
 }
