@@ -118,6 +118,7 @@ export class FtpClient implements RemoteFs {
 
   /** SIZE of a remote file, asked in binary mode (servers refuse or miscount it in ASCII); undefined when the server will not say. */
   async size(path: string): Promise<number | undefined> {
+    checkCommandArgument(path, 'path'); // before TYPE I: a refused path sends nothing
     await this.session.type('I');
     return size(this.session, path);
   }
