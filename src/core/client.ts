@@ -238,14 +238,16 @@ export class FtpClient implements RemoteFs {
   /** RemoteFs: RETR `path`, in TYPE I or (`ascii`) A; `nextPath` names the file the next read takes, sent ahead. */
   async read(path: string, dest: Writable | FileTarget, opts: ReadOptions = {}): Promise<number> {
     const { ascii, nextPath, ...rest } = opts;
+    checkCommandArgument(path, 'path'); // before TYPE goes out
     await this.session.type(ascii ? 'A' : 'I');
-    const next = nextPath && (() => ((p) => (p === undefined ? undefined : `RETR ${p}`))(nextPath()));
+    const next = nextPath && (() => { const p = nextPath(); return p === undefined ? undefined : `RETR ${p}`; });
     return this.retrieve(`RETR ${path}`, dest, next ? { ...rest, next } : rest);
   }
 
   /** RemoteFs: STOR `path`, in TYPE I or (`ascii`) A. */
   async write(path: string, source: Readable | FileSource, opts: WriteOptions = {}): Promise<number> {
     const { ascii, ...rest } = opts;
+    checkCommandArgument(path, 'path'); // before TYPE goes out
     await this.session.type(ascii ? 'A' : 'I');
     return this.store(`STOR ${path}`, source, rest);
   }

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -138,6 +139,8 @@ describe('the library refuses the same before sending (FtpClient)', () => {
     ['mdtm', (c: FtpClient) => c.mdtm('f.bin\0')],
     ['sendcmd', (c: FtpClient) => c.sendcmd('NOOP\r\nDELE x')],
     ['retrieve', (c: FtpClient) => c.retrieve('RETR f.bin\r\nDELE x', { fd: -1, position: 0 })],
+    ['read', (c: FtpClient) => c.read('f.bin\r\nDELE x', { fd: -1, position: 0 }, { ascii: true })],
+    ['write', (c: FtpClient) => c.write('f.bin\nDELE x', Readable.from([Buffer.from('a')]))],
   ])('%s with CR/LF/NUL sends nothing more', async (_n, call) => {
     await client.login();
     const before = [...server.commands];
