@@ -228,3 +228,16 @@ describe('--atomic, watched from the server side', () => {
     expect(await readdir(onServer(base))).toEqual(['app.js']);
   });
 });
+
+describe('--atomic from stdin', () => {
+  it('streams into a temporary name too, renamed when complete', async () => {
+    const base = await folder('atomic-stdin');
+    await writeFile(onServer(`${base}/data.bin`), 'old');
+    const body = randomBytes(123_456);
+    const r = await tftp(['put', '--atomic', '-v', ...at(), '-', `${base}/data.bin`], { stdin: body });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^> STOR atomic-stdin\/\.data\.bin\.tftp-[0-9a-f]{8}\.part$/m);
+    expect((await readFile(onServer(`${base}/data.bin`))).equals(body)).toBe(true);
+    expect(await readdir(onServer(base))).toEqual(['data.bin']);
+  });
+});

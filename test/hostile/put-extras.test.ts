@@ -178,6 +178,23 @@ describe('--atomic', () => {
     expect([...server.files.keys()]).toEqual(['www/up.bin']);
   });
 
+  it('a 4xx to RNTO keeps the complete temporary file: the retry renames it without sending it again', async () => {
+    const handlers = folderAware(new Set(['www']));
+    const rnto = handlers.RNTO as (ctx: CommandContext) => unknown;
+    let calls = 0;
+    handlers.RNTO = (ctx) => (calls++ === 0 ? ctx.session.reply(450, 'Requested file action not taken.') : rnto(ctx));
+    server = await startFakeServer({ files: { 'www/up.bin': 'old' }, handlers });
+    const r = await run('--atomic', '--retries', '1', '--json', '127.0.0.1', src(), 'www/up.bin');
+    expect(r.code, r.stderr).toBe(0);
+    const temp = temporaryName('www/up.bin', await identity());
+    expect(verbs('STOR', 'RNFR', 'RNTO')).toEqual([`STOR ${temp}`, `RNFR ${temp}`, 'RNTO www/up.bin', `RNFR ${temp}`, 'RNTO www/up.bin']);
+    expect(server.files.get('www/up.bin')!.equals(data)).toBe(true);
+    expect([...server.files.keys()]).toEqual(['www/up.bin']);
+    const events = r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as { event: string; file?: string });
+    expect(events.map((e) => e.event).filter((e) => e !== 'progress')).toEqual(['start', 'retry', 'done', 'summary']);
+    expect(events.filter((e) => e.file !== undefined).every((e) => e.file === 'www/up.bin')).toBe(true);
+  });
+
   it.each([
     ['RNFR', { RNFR: '502 Command not implemented.' }, /would not rename www\/\.up\.bin\.tftp-[0-9a-f]{8}\.part to www\/up\.bin \(502 Command not implemented\.\); www\/up\.bin is unchanged, the temporary file was removed$/],
     ['RNTO (onto an existing file)', { RNTO: '553 Rename over an existing file refused.' }, /would not rename .* \(553 Rename over an existing file refused\.\); www\/up\.bin is unchanged, the temporary file was removed$/],

@@ -100,7 +100,9 @@ export async function uploadFile(client: RemoteFs, up: Upload, s: UploadSettings
   const began = performance.now();
   let bytes = 0;
   // A temporary file complete from an earlier attempt only needs its rename.
-  if (!(s.atomic && offset > 0 && offset === localSize)) {
+  if (s.atomic && offset > 0 && offset === localSize) {
+    progress.start(localSize, offset);
+  } else {
     const source: Readable | FileSource = file ? { fd, position: offset } : stream!;
     if (s.append) state.appended = true;
     const tick = reporter.event ? throttledProgress(reporter.event, remotePath, offset) : undefined;
