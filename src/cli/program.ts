@@ -75,6 +75,9 @@ export function buildProgram(io: Io, version: string): Command {
       .argument('<local>', 'local file (- for stdin)')
       .argument('[remote]', 'remote name (default: the local basename)'),
   ))
+    .option('--create-dirs', "make the remote path's missing folders first (MKD)")
+    .option('--append', 'add to the end of the remote file (APPE); a missing file is made')
+    .option('--atomic', 'upload to a temporary name in the same folder, renamed over the final name when complete')
     .addHelpText('after', EXAMPLES.put)
     .action(async (target: string, local: string, remote: string | undefined, opts: TransferFlags) => {
       const { put } = await import('./commands/put.js');

@@ -2,6 +2,7 @@ import type { Io } from './io.js';
 import type { TransferFlags } from './options.js';
 import type { DownloadSettings } from '../core/jobs/download.js';
 import type { UploadSettings } from '../core/jobs/upload.js';
+import { UsageError } from './exit-codes.js';
 
 // The flags of get and put, and what they mean to the core's jobs.
 
@@ -37,9 +38,30 @@ export interface PutFlags extends TransferFlags {
   parallel?: number;
   dryRun?: boolean;
   json?: boolean;
+  createDirs?: boolean;
+  append?: boolean;
+  atomic?: boolean;
 }
 
 /** The flags as the core's upload settings. */
 export function uploadSettings(io: Io, opts: PutFlags): UploadSettings {
-  return { ascii: opts.ascii, rest: opts.rest, resume: opts.continue, retries: opts.retries, retryDelay: opts.retryDelay, preserve: opts.preserve, signal: io.signal };
+  return {
+    ascii: opts.ascii,
+    rest: opts.rest,
+    resume: opts.continue,
+    retries: opts.retries,
+    retryDelay: opts.retryDelay,
+    preserve: opts.preserve,
+    createDirs: opts.createDirs,
+    append: opts.append,
+    atomic: opts.atomic,
+    signal: io.signal,
+  };
+}
+
+/** Combinations of put's flags that mean nothing: one line, exit 2. */
+export function checkPutFlags(opts: PutFlags): void {
+  if (opts.append && opts.atomic) throw new UsageError('--append cannot be combined with --atomic (an append is never atomic)');
+  if (opts.append && (opts.continue || opts.rest !== undefined)) throw new UsageError('--append cannot be combined with -c or --rest (APPE always adds at the end)');
+  if (opts.atomic && opts.rest !== undefined) throw new UsageError('--rest cannot be combined with --atomic (use -c to resume the temporary file)');
 }

@@ -79,17 +79,27 @@ export interface FileDownloadOptions extends Common {
   preserve?: boolean;
 }
 
-export interface FileUploadOptions extends Common {
+export interface FileUploadOptions extends Common, UploadExtras {
   /** Go on from what the server already has. */
   resume?: boolean;
   /** The remote file takes the local time (MFMT). */
   preserve?: boolean;
 }
 
-export interface TreeOptions extends Common {
+export interface TreeOptions extends Common, UploadExtras {
   /** Connections (default 4). */
   parallel?: number;
   resume?: boolean;
+}
+
+/** How uploads treat the remote side (ignored by downloads). */
+export interface UploadExtras {
+  /** Make the missing folders of the remote path (a tree's: its parents) first. */
+  createDirs?: boolean;
+  /** APPE: add to the end of the remote file (made if missing). Not with `atomic` or `resume`. */
+  append?: boolean;
+  /** Upload to a temporary name in the same folder and rename it over the final name when complete: readers never see a part. */
+  atomic?: boolean;
 }
 
 export interface TreeResult {

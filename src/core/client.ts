@@ -244,12 +244,12 @@ export class FtpClient implements RemoteFs {
     return this.retrieve(`RETR ${path}`, dest, next ? { ...rest, next } : rest);
   }
 
-  /** RemoteFs: STOR `path`, in TYPE I or (`ascii`) A. */
+  /** RemoteFs: STOR `path` (APPE with `append`), in TYPE I or (`ascii`) A. */
   async write(path: string, source: Readable | FileSource, opts: WriteOptions = {}): Promise<number> {
-    const { ascii, ...rest } = opts;
+    const { ascii, append, ...rest } = opts;
     checkCommandArgument(path, 'path'); // before TYPE goes out
     await this.session.type(ascii ? 'A' : 'I');
-    return this.store(`STOR ${path}`, source, rest);
+    return this.store(`${append ? 'APPE' : 'STOR'} ${path}`, source, rest);
   }
 
   /** Uploads a stream, or a file descriptor from a position to its end, through `cmd` (e.g. "STOR file"). */

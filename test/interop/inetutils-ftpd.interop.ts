@@ -12,6 +12,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { PASSWORD, USER } from './helpers/env.js';
 import { expectSameBytes, type InstanceContext } from './helpers/instance.js';
 import { startInetutilsFtpd } from './helpers/inetutils-ftpd.js';
+import { putExtrasTests } from './helpers/put-extras-cases.js';
 import { listPlain } from './helpers/raw-ftps.js';
 import { serverSuite } from './helpers/suite.js';
 import { show } from './helpers/tftp.js';
@@ -88,7 +89,7 @@ function bsdTests(t: InstanceContext): void {
 
 serverSuite(
   'inetutils-ftpd',
-  [{ tls: false, anonymous: true, start: (o) => startInetutilsFtpd(o), extraTests: bsdTests }],
+  [{ tls: false, anonymous: true, start: (o) => startInetutilsFtpd(o), extraTests: (t) => (bsdTests(t), putExtrasTests(t)) }],
   {
     // REST+STOR writes from the offset (STOR after REST does not truncate).
     resumeUpload: true,

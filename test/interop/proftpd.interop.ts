@@ -3,6 +3,7 @@
 // TLSRequired on and session reuse on data connections required (the default).
 import { serverSuite } from './helpers/suite.js';
 import { startProftpd } from './helpers/servers.js';
+import { putExtrasTests } from './helpers/put-extras-cases.js';
 
 serverSuite(
   'proftpd',
@@ -11,6 +12,7 @@ serverSuite(
       tls: false,
       anonymous: true,
       start: (o) => startProftpd(o),
+      extraTests: putExtrasTests,
     },
     {
       tls: 'explicit',

@@ -2,11 +2,12 @@
 // (PureDB, SHA-512 hash), plain and explicit TLS (--tls=2: no cleartext session).
 import { serverSuite } from './helpers/suite.js';
 import { startPureFtpd } from './helpers/servers.js';
+import { putExtrasTests } from './helpers/put-extras-cases.js';
 
 serverSuite(
   'pure-ftpd',
   [
-    { tls: false, anonymous: false, start: (o) => startPureFtpd(o) },
+    { tls: false, anonymous: false, start: (o) => startPureFtpd(o), extraTests: putExtrasTests },
     {
       tls: 'explicit',
       anonymous: false,

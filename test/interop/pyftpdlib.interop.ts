@@ -3,11 +3,12 @@
 // explicit TLS (TLS_FTPHandler over pyOpenSSL) required for login and data.
 import { serverSuite } from './helpers/suite.js';
 import { startPyftpdlib } from './helpers/pyftpdlib.js';
+import { putExtrasTests } from './helpers/put-extras-cases.js';
 
 serverSuite(
   'pyftpdlib',
   [
-    { tls: false, anonymous: true, start: (o) => startPyftpdlib(o) },
+    { tls: false, anonymous: true, start: (o) => startPyftpdlib(o), extraTests: putExtrasTests },
     { tls: 'explicit', anonymous: false, start: (o) => startPyftpdlib({ ...o, tls: 'explicit' }) },
   ],
   {

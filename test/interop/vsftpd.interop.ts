@@ -4,11 +4,12 @@
 // require_ssl_reuse=YES).
 import { serverSuite } from './helpers/suite.js';
 import { startVsftpd } from './helpers/servers.js';
+import { putExtrasTests } from './helpers/put-extras-cases.js';
 
 serverSuite(
   'vsftpd',
   [
-    { tls: false, anonymous: true, start: (o) => startVsftpd(o) },
+    { tls: false, anonymous: true, start: (o) => startVsftpd(o), extraTests: putExtrasTests },
     { tls: 'explicit', anonymous: false, start: (o) => startVsftpd({ ...o, tls: 'explicit' }) },
     { tls: 'implicit', anonymous: false, start: (o) => startVsftpd({ ...o, tls: 'implicit' }) },
   ],

@@ -8,12 +8,13 @@ import { sessionOpener } from '../session.js';
 import { finishBatch, reporter } from '../events.js';
 import { runBatch } from '../../core/jobs/batch.js';
 import { firstBytes, uploadFile, type Upload } from '../../core/jobs/upload.js';
-import { uploadSettings, type PutFlags } from '../settings.js';
+import { checkPutFlags, uploadSettings, type PutFlags } from '../settings.js';
 import { openSource } from '../../core/local/special-files.js';
 
 /** tftp put <host|url> <local> [remote] */
 export async function put(io: Io, targetArg: string, local: string, remoteArg: string | undefined, opts: PutFlags): Promise<void> {
   const target = parseTarget(targetArg);
+  checkPutFlags(opts);
   if (opts.recursive) {
     const { putTree } = await import('./put-tree.js');
     return putTree(io, target, local, remoteArg, opts);

@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { fstatSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { FtpError, LocalError } from '../../protocol/errors.js';
 import type { RemoteFs } from '../remote/fs.js';
 import type { FileSource } from '../transfer/file-io.js';
 import { seconds, throttledProgress, type JobReporter, type Progress } from './events.js';
+import { commitTemporary, freeTemporaryName, temporaryName } from './atomic.js';
+import { FinalError } from './retry.js';
 
 /** How an upload is made (the CLI's flags, the library's options). */
 export interface UploadSettings {
@@ -11,12 +14,18 @@ export interface UploadSettings {
   ascii?: boolean | undefined;
   /** Send the local bytes from this offset on (REST). */
   rest?: number | undefined;
-  /** Go on from what the server already has (its size). */
+  /** Go on from what the server already has (its size; with `atomic`, the temporary file's). */
   resume?: boolean | undefined;
   retries?: number | undefined;
   retryDelay?: number | undefined;
   /** The remote file takes the local modification time (MFMT, where offered). */
   preserve?: boolean | undefined;
+  /** Make the missing folders of the remote path first (MKD, parents first). */
+  createDirs?: boolean | undefined;
+  /** APPE: add the local bytes to the end of the remote file. Not with `atomic`, `resume` or `rest`. */
+  append?: boolean | undefined;
+  /** Upload to a temporary name in the same folder, renamed over the final name when complete. */
+  atomic?: boolean | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -30,53 +39,102 @@ export interface Upload {
   /** Or a stream read once (stdin, a FIFO, `<(cmd)`): never retried or resumed. */
   stream?: Readable | undefined;
   localSize: number;
+  /** What an attempt learned for the next ones (pass the same object to every attempt): set by uploadFile. */
+  state?: UploadState | undefined;
+}
+
+/** Kept between the attempts at one upload. */
+export interface UploadState {
+  /** The remote folders are made (createDirs). */
+  foldersMade?: boolean;
+  /** The temporary name chosen (atomic): retries resume it. */
+  temporary?: string;
+  /** An APPE went out: a retry must not send the bytes already appended again. */
+  appended?: boolean;
+  /** The remote file's size before the first APPE: a retry sends what is not there yet. */
+  appendBase?: number;
 }
 
 /**
- * One attempt at one file: where to start (the server's size when resuming
- * or retrying), STOR through the core's `store`, then the time with
- * `preserve`. A retry goes on from what the server already has, like resume.
+ * One attempt at one file: the folders with `createDirs`; where to start
+ * (the server's size when resuming or retrying); STOR (APPE with `append`)
+ * through RemoteFs.write, to a temporary name renamed over the final one
+ * with `atomic`; then the time with `preserve`, on the final name. A retry
+ * goes on from what the server already has, like resume. Events name the
+ * final path.
  */
 export async function uploadFile(client: RemoteFs, up: Upload, s: UploadSettings, attempt: number, progress: Progress, reporter: JobReporter): Promise<{ bytes: number; skipped?: string }> {
   const { local, remotePath, fd, stream, localSize } = up;
+  if (s.append && (s.atomic || s.resume || s.rest !== undefined)) throw new FtpError('argument', 'append cannot be combined with atomic, resume or rest');
+  if (s.atomic && s.rest !== undefined) throw new FtpError('argument', 'rest cannot be combined with atomic (resume the temporary file instead)');
+  const state = (up.state ??= {});
+  if (s.createDirs && !state.foldersMade) {
+    const folder = parentOf(remotePath);
+    if (folder !== undefined) await client.mkdir(folder, { recursive: true });
+    state.foldersMade = true;
+  }
+  const file = fd !== undefined;
+  // The name the bytes go to: the final one, or a temporary one next to it.
+  let target = remotePath;
+  if (s.atomic) {
+    const identity = file ? `${localSize}:${Math.trunc(fstatSync(fd).mtimeMs)}` : randomUUID();
+    state.temporary ??= s.resume ? temporaryName(remotePath, identity) : await freeTemporaryName(client, remotePath, identity);
+    target = state.temporary;
+  }
+
   let offset = s.rest ?? 0;
-  if (s.resume || (attempt > 0 && !s.ascii)) {
-    const remoteSize = await fileSize(client, remotePath);
+  if (s.append) {
+    offset = await appendOffset(client, up, state, s, attempt);
+    if (offset === localSize && state.appended) return complete(remotePath, `already appended on the server (${localSize} bytes)`, reporter);
+  } else if (s.resume || (attempt > 0 && !s.ascii)) {
+    const remoteSize = await fileSize(client, target);
     offset = remoteSize ?? 0;
-    if (remoteSize !== undefined && offset === localSize) {
-      const reason = `already complete on the server (${offset} bytes)`;
-      reporter.event?.({ event: 'skip', file: remotePath, reason });
-      reporter.notice?.(`${remotePath} is ${reason}`);
-      return { bytes: 0, skipped: reason };
+    if (remoteSize === undefined && s.atomic && s.resume && (await fileSize(client, remotePath)) === localSize) {
+      return complete(remotePath, `already complete on the server (${localSize} bytes)`, reporter);
     }
-    if (offset > localSize) throw new LocalError(`the remote ${remotePath} (${offset} bytes) is larger than ${local} (${localSize} bytes): not resuming`);
+    if (remoteSize !== undefined && offset === localSize && !s.atomic) return complete(remotePath, `already complete on the server (${offset} bytes)`, reporter);
+    if (offset > localSize) throw new LocalError(`the remote ${target} (${offset} bytes) is larger than ${local} (${localSize} bytes): not resuming`);
   }
   if (offset > localSize) throw new LocalError(`${local} has ${localSize} bytes, fewer than the --rest offset ${offset}`);
 
-  const file = fd !== undefined;
-  const source: Readable | FileSource = file ? { fd, position: offset } : stream!;
   const began = performance.now();
-  const tick = reporter.event ? throttledProgress(reporter.event, remotePath, offset) : undefined;
-  let sent = 0;
-  let bytes: number;
-  try {
-    bytes = await client.write(remotePath, source, {
-      ascii: s.ascii,
-      rest: s.rest !== undefined || offset > 0 ? offset : undefined,
-      onStart: () => {
-        reporter.event?.({ event: 'start', file: remotePath, size: file ? localSize : null, mode: 'put' });
-        progress.start(file ? localSize : undefined, offset);
-      },
-      onBytes: (n) => {
-        sent += n;
-        progress.add(n);
-        tick?.(sent);
-      },
-      signal: s.signal,
-    });
-  } catch (err) {
-    progress.finish(false);
-    throw err;
+  let bytes = 0;
+  // A temporary file complete from an earlier attempt only needs its rename.
+  if (s.atomic && offset > 0 && offset === localSize) {
+    progress.start(localSize, offset);
+  } else {
+    const source: Readable | FileSource = file ? { fd, position: offset } : stream!;
+    if (s.append) state.appended = true;
+    const tick = reporter.event ? throttledProgress(reporter.event, remotePath, offset) : undefined;
+    let sent = 0;
+    try {
+      bytes = await client.write(target, source, {
+        ascii: s.ascii,
+        append: s.append,
+        rest: !s.append && (s.rest !== undefined || offset > 0) ? offset : undefined,
+        onStart: () => {
+          reporter.event?.({ event: 'start', file: remotePath, size: file ? localSize : null, mode: 'put' });
+          progress.start(file ? localSize : undefined, offset);
+        },
+        onBytes: (n) => {
+          sent += n;
+          progress.add(n);
+          tick?.(sent);
+        },
+        signal: s.signal,
+      });
+    } catch (err) {
+      progress.finish(false);
+      throw err;
+    }
+  }
+  if (s.atomic) {
+    try {
+      await commitTemporary(client, target, remotePath);
+    } catch (err) {
+      progress.finish(false);
+      throw err;
+    }
   }
   if (s.preserve && file) {
     const { mtime } = fstatSync(fd);
@@ -88,6 +146,39 @@ export async function uploadFile(client: RemoteFs, up: Upload, s: UploadSettings
   progress.finish(true);
   reporter.event?.({ event: 'done', file: remotePath, bytes, seconds: seconds(began) });
   return { bytes };
+}
+
+/** A file with nothing left to send: reported as skipped. */
+function complete(remotePath: string, reason: string, reporter: JobReporter): { bytes: number; skipped: string } {
+  reporter.event?.({ event: 'skip', file: remotePath, reason });
+  reporter.notice?.(`${remotePath} is ${reason}`);
+  return { bytes: 0, skipped: reason };
+}
+
+/**
+ * Where an APPE starts in the local file: 0 the first time (which notes the
+ * remote size first when retries may follow); on a retry after an APPE, as
+ * far as the remote file grew since. A retry that cannot know that would
+ * append twice: it fails instead.
+ */
+async function appendOffset(client: RemoteFs, up: Upload, state: UploadState, s: UploadSettings, attempt: number): Promise<number> {
+  if (attempt === 0 || !state.appended) {
+    if (s.retries && !s.ascii && up.fd !== undefined) state.appendBase = (await fileSize(client, up.remotePath)) ?? 0;
+    return 0;
+  }
+  const base = state.appendBase;
+  const now = base === undefined ? undefined : await fileSize(client, up.remotePath);
+  if (base === undefined || now === undefined || now < base || now - base > up.localSize) {
+    throw new FinalError('transfer', `not retrying the append to ${up.remotePath}: how much of ${up.local} arrived is unknown`);
+  }
+  return now - base;
+}
+
+/** "a/b/c" -> "a/b", "/a" -> undefined (the root is there), "a" -> undefined. */
+function parentOf(path: string): string | undefined {
+  const trimmed = path.replace(/\/+$/, '');
+  const slash = trimmed.lastIndexOf('/');
+  return slash <= 0 ? undefined : trimmed.slice(0, slash);
 }
 
 /**

@@ -16,6 +16,8 @@ export interface ReadOptions extends Omit<TransferOptions, 'next'> {
 /** How a file is written: a transfer's options, in ASCII or binary. */
 export interface WriteOptions extends Omit<TransferOptions, 'next'> {
   ascii?: boolean | undefined;
+  /** Added to the end of the file (APPE; a missing file is made) instead of replacing it (STOR). */
+  append?: boolean | undefined;
 }
 
 /**
