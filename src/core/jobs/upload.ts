@@ -17,6 +17,8 @@ export interface UploadSettings {
   retryDelay?: number | undefined;
   /** The remote file takes the local modification time (MFMT, where offered). */
   preserve?: boolean | undefined;
+  /** Write to a temporary name in the same folder, then rename it over the final name. */
+  atomic?: boolean | undefined;
   signal?: AbortSignal | undefined;
 }
 
