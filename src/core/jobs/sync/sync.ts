@@ -25,8 +25,8 @@ export interface SyncSettings {
   signal?: AbortSignal | undefined;
   /** Size and time (default), size alone, or SHA-256 against the server's digest. */
   compare?: CompareMode | undefined;
-  /** Keep a state file of this name on the destination. */
-  state?: string | undefined;
+  /** Keep a state file on the destination: true for the default name (.tftp-sync.json), or its name. */
+  state?: boolean | string | undefined;
   /** Remove what the destination has and the source lacks, after every transfer succeeded. */
   delete?: boolean | undefined;
   /** Refuse (before any change) to remove more than this many paths. */
@@ -66,7 +66,8 @@ const NO_PROGRESS: Progress = { start() {}, add() {}, finish() {} };
 export async function runSync(open: OpenSession, s: SyncSettings, hooks: SyncHooks): Promise<SyncOutcome> {
   const began = performance.now();
   const { reporter } = hooks;
-  const stateName = s.state ?? DEFAULT_STATE_NAME;
+  const stateName = typeof s.state === 'string' ? s.state : DEFAULT_STATE_NAME;
+  const keepState = s.state !== undefined && s.state !== false;
   const bad = unsafeNameReason(stateName);
   if (bad) throw new FtpError('argument', `--state ${JSON.stringify(stateName)}: ${bad} (give a plain file name)`);
   if (s.maxDelete !== undefined && !s.delete) throw new FtpError('argument', '--max-delete limits --delete: give both');
@@ -80,7 +81,7 @@ export async function runSync(open: OpenSession, s: SyncSettings, hooks: SyncHoo
     const source = upload ? await walkLocal(s.localRoot, walk) : await walkRemote(client, s.remoteRoot, { ...walk, refuseUnsafe: true });
     const dest = upload ? await walkRemote(client, s.remoteRoot, { ...walk, followLinks: false, refuseUnsafe: false }) : await walkLocal(s.localRoot, { ...walk, followLinks: false });
     const sourceName = upload ? s.localRoot : s.remoteRoot || 'the login folder';
-    if (!source.exists && !(s.delete && s.force)) throw upload ? new FtpError('local', `${s.localRoot}: no such folder`) : new FtpError('permanent', `no such remote folder: ${sourceName}`);
+    if (!source.exists && !s.delete) throw upload ? new FtpError('local', `${s.localRoot}: no such folder`) : new FtpError('permanent', `no such remote folder: ${sourceName}`);
     for (const p of [...source.skipped, ...dest.skipped]) {
       reporter.event?.({ event: 'skip', file: p.name, reason: p.reason });
       reporter.notice?.(`skipped ${JSON.stringify(p.name)}: ${p.reason}`);
@@ -90,7 +91,7 @@ export async function runSync(open: OpenSession, s: SyncSettings, hooks: SyncHoo
     const setTimes = upload && (await client.hasFeature('MFMT'));
 
     let state: Map<string, StateEntry> | undefined;
-    const place = s.state === undefined ? undefined : upload ? remoteStatePlace(s.remoteRoot, stateName, s.signal) : localStatePlace(s.localRoot, stateName);
+    const place = !keepState ? undefined : upload ? remoteStatePlace(s.remoteRoot, stateName, s.signal) : localStatePlace(s.localRoot, stateName);
     if (place) {
       const loaded = await loadState(place, upload ? client : undefined);
       state = loaded.entries;
