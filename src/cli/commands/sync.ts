@@ -82,7 +82,8 @@ export async function sync(io: Io, first: string, second: string, opts: SyncFlag
     progress = undefined;
     if (!json && !opts.quiet) {
       const { plan } = outcome;
-      const extra = opts.delete ? `, ${outcome.deleted} deleted` : plan.deletes.length ? `, ${plan.deletes.length} not in the source (kept: no --delete)` : '';
+      const held = plan.deletes.length - outcome.deleted;
+      const extra = opts.delete ? `, ${outcome.deleted} deleted${held > 0 && !ok ? ` (${held} not: a run with failures deletes nothing)` : ''}` : plan.deletes.length ? `, ${plan.deletes.length} not in the source (kept: no --delete)` : '';
       const done = opts.dryRun ? `would transfer ${plan.transfers.length}${opts.delete ? `, delete ${plan.deletes.length}` : ''}` : `${outcome.transferred} ${verb}`;
       io.stderr.write(`sync: ${done}, ${outcome.unchanged} unchanged${opts.dryRun ? '' : extra}${opts.dryRun ? ' (dry run: nothing changed)' : ` (${outcome.bytes} bytes in ${outcome.seconds} s)`}\n`);
     }

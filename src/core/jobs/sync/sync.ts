@@ -172,7 +172,8 @@ export async function runSync(open: OpenSession, s: SyncSettings, hooks: SyncHoo
 
 /** The sync's outcome as a batch's: exit 10 when some paths failed, the stop's own error after a stop. */
 function batchShape(files: number, ok: number, bytes: number, failures: BatchOutcome['failures'], notStarted: string[], stoppedBy: unknown): BatchOutcome {
-  const outcome: BatchOutcome = { files, ok, skipped: 0, bytes, seconds: 0, failures, notStarted };
+  // Counted with the failures, so that every failed path is listed.
+  const outcome: BatchOutcome = { files: files + failures.length, ok, skipped: 0, bytes, seconds: 0, failures, notStarted };
   if (stoppedBy !== undefined) outcome.stoppedBy = stoppedBy;
   if (stoppedBy !== undefined) outcome.failure = stoppedBy;
   else if (failures.length > 0 || notStarted.length > 0) outcome.failure = new PartialFailure(`${failures.length} paths could not be synced (listed above); ${ok} transferred`);
