@@ -1,27 +1,9 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Io } from '../io.js';
-import { addConnectionOptions, type ConnectionOptions } from '../options.js';
+import { addConnectionOptions } from '../options.js';
 import type { FilterRule } from '../../core/jobs/sync/filter.js';
+import type { SyncFlags } from './sync.js';
 
-export interface SyncFlags extends ConnectionOptions {
-  parallel?: number;
-  retries: number;
-  retryDelay: number;
-  quiet?: boolean;
-  progress: boolean;
-  json?: boolean;
-  dryRun?: boolean;
-  sizeOnly?: boolean;
-  checksum?: boolean;
-  state?: boolean | string;
-  delete?: boolean;
-  maxDelete?: number;
-  force?: boolean;
-  inplace?: boolean;
-  followLinks?: boolean;
-  /** --exclude, --include and --exclude-from together, in the order given. */
-  rules?: FilterRule[];
-}
 
 const EXAMPLES = `
 Examples:

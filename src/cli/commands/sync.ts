@@ -8,7 +8,28 @@ import { printable } from '../text.js';
 import type { JobEvent } from '../../core/jobs/events.js';
 import { runSync } from '../../core/jobs/sync/sync.js';
 import type { SyncEvent, SyncReporter } from '../../core/jobs/sync/run.js';
-import type { SyncFlags } from './sync-command.js';
+import type { ConnectionOptions } from '../options.js';
+import type { FilterRule } from '../../core/jobs/sync/filter.js';
+
+export interface SyncFlags extends ConnectionOptions {
+  parallel?: number;
+  retries: number;
+  retryDelay: number;
+  quiet?: boolean;
+  progress: boolean;
+  json?: boolean;
+  dryRun?: boolean;
+  sizeOnly?: boolean;
+  checksum?: boolean;
+  state?: boolean | string;
+  delete?: boolean;
+  maxDelete?: number;
+  force?: boolean;
+  inplace?: boolean;
+  followLinks?: boolean;
+  /** --exclude, --include and --exclude-from together, in the order given. */
+  rules?: FilterRule[];
+}
 
 const URL_SCHEME = /^(ftp|ftpes|ftps):\/\//i;
 
