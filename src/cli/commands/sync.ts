@@ -92,7 +92,8 @@ export async function sync(io: Io, first: string, second: string, opts: SyncFlag
         reporter,
         onPlan: async (plan) => {
           const total = plan.transfers.every((t) => t.size !== undefined) ? plan.transfers.reduce((sum, t) => sum + t.size!, 0) : undefined;
-          if (plan.transfers.length === 0) return;
+          // Off a terminal the summary line below says it all.
+          if (plan.transfers.length === 0 || !io.stderr.isTTY) return;
           progress = await createOverallProgress(io, { name: `${plan.transfers.length} files`, verb, quiet: !!opts.quiet || json, bar: opts.progress, totalBytes: total, files: plan.transfers.length });
         },
         progressFor: (name) => progress?.item(name) ?? { start() {}, add() {}, finish() {} },

@@ -93,6 +93,12 @@ export async function runPlan(
     },
   };
   const items: BatchItem[] = [];
+  const folderOf = (rel: string) => rel.slice(0, rel.lastIndexOf('/') + 1);
+  const names = new Map<string, Set<string>>();
+  const namesIn = (folder: string) => {
+    if (names.size === 0) for (const p of source.nodes.keys()) (names.get(folderOf(p)) ?? names.set(folderOf(p), new Set()).get(folderOf(p))!).add(basename(p));
+    return names.get(folder) ?? new Set<string>();
+  };
   for (const t of plan.transfers) {
     const src = source.nodes.get(t.path)!;
     const local = localOf(t.path);
@@ -117,8 +123,8 @@ export async function runPlan(
         },
       });
     } else {
-      const siblings = new Set([...source.nodes.keys()].filter((p) => p.slice(0, p.lastIndexOf('/') + 1) === t.path.slice(0, t.path.lastIndexOf('/') + 1)).map((p) => basename(p)));
-      const d: Download = { remotePath: remote, localPath: local, partPath: await tempPath(local, '.part', siblings), listedSize: src.size };
+      // The temporary name must not be one a file of the same folder has (x.iso beside x.iso.part).
+      const d: Download = { remotePath: remote, localPath: local, partPath: await tempPath(local, '.part', namesIn(folderOf(t.path))), listedSize: src.size };
       const seen = { written: 0 };
       items.push({
         name: remote,
