@@ -41,7 +41,13 @@ describe('sync download from a LIST-only server three hours ahead of UTC', () =>
     fs.put('pub/sub/b.txt', 'bee', minutesAgo(20));
   });
 
-  it('finds the offset with MDTM: times compare, so a second run fetches nothing', async () => {
+  it.each([[3], [-5.75], [0]])('finds the offset (UTC%s h) with MDTM: times compare, so a second run fetches nothing', async (hours) => {
+    if (hours !== 3) {
+      await server.close();
+      await start({ offsetHours: hours });
+      fs.put('pub/a.bin', randomBytes(30_000), minutesAgo(30));
+      fs.put('pub/sub/b.txt', 'bee', minutesAgo(20));
+    }
     const dest = join(local, 'mirror');
     const r = await tftp(['sync', url('pub'), dest]);
     expect(r.code, r.stderr).toBe(0);
@@ -136,6 +142,15 @@ describe('sync upload to a LIST-only server without MFMT', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(transfers()).toEqual([]);
     expect(again.stderr).toContain('no MFMT');
+  });
+
+  it('a local name no FTP command can carry (a line feed) is reported, not sent, and the run fails (exit 10)', async () => {
+    const src = await tree();
+    await writeFile(join(src, 'bad\nname.txt'), 'x');
+    const r = await tftp(['sync', src, url('site')]);
+    expect(r.code).toBe(10);
+    expect(r.stderr).toContain('a CR, LF or NUL in the name');
+    expect([...server.files.keys()].sort()).toEqual(['site/a/b/deep.bin', 'site/top.txt']);
   });
 
   it('a corrupt state file is said in a notice and rebuilt from the listing: nothing is sent again', async () => {

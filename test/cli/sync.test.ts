@@ -220,6 +220,19 @@ describe('sync download (mirror)', () => {
     expect(existsSync(join(dest, 'stale'))).toBe(false);
   });
 
+  it('never writes through a local link in the destination: the paths under it are refused (exit 10)', async () => {
+    const dest = join(local, 'mirror');
+    const outside = join(local, 'outside');
+    await mkdir(dest);
+    await mkdir(outside);
+    await symlink(outside, join(dest, 'sub'));
+    const r = await tftp(['sync', url(mfmt, 'pub'), dest]);
+    expect(r.code).toBe(10);
+    expect(r.stderr).toContain('never written through');
+    expect(await readdir(outside)).toEqual([]);
+    expect((await readFile(join(dest, 'a.bin'))).equals(await readFile(join(mfmt.root, 'pub/a.bin')))).toBe(true);
+  });
+
   it('--dry-run downloads nothing and creates nothing', async () => {
     const dest = join(local, 'mirror');
     const r = await tftp(['sync', '--dry-run', url(mfmt, 'pub'), dest]);
