@@ -176,7 +176,7 @@ describe('sync upload to a LIST-only server without MFMT', () => {
     let stors = 0;
     const hold = server.handlers.STOR as (ctx: CommandContext) => Promise<void>;
     server.handlers.STOR = async (ctx) => {
-      if (++stors === 5) return new Promise(() => {});
+      if (!ctx.arg.includes('.tftp-sync') && ++stors === 5) return new Promise(() => {});
       return hold(ctx);
     };
     const child = spawnTftp(['sync', '-j', '1', src, url('many'), '--state']);
@@ -186,10 +186,15 @@ describe('sync upload to a LIST-only server without MFMT', () => {
     const first = await child.done;
     expect(first.code).toBe(130);
     server.handlers.STOR = hold;
+    // The state was written as the files arrived (the first at once), under a temporary name renamed into place.
+    const state = JSON.parse(server.files.get('many/.tftp-sync.json')!.toString());
+    expect(Object.keys(state.files).length).toBeGreaterThan(0);
+    expect(server.commands).toContain('RNTO many/.tftp-sync.json');
     const before = new Map(server.files);
     server.commands.length = 0;
     const again = await tftp(['sync', '-j', '1', src, url('many'), '--state']);
     expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain('state file');
     const sent = server.commands.filter((c) => c.startsWith('STOR') && !c.includes('.tftp-sync')).map((c) => c.slice('STOR many/'.length));
     const mine = await files(src);
     const doneBefore = [...mine].filter(([k, v]) => before.get(`many/${k}`)?.equals(v)).map(([k]) => k);

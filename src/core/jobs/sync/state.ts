@@ -136,7 +136,8 @@ export async function loadState(place: StatePlace, client: RemoteFs | undefined)
 export class StateKeeper {
   private dirty = false;
   private saving: Promise<void> | undefined;
-  private last = performance.now();
+  /** The first file to arrive is recorded at once: a run stopped early still leaves a state. */
+  private last = -Infinity;
 
   constructor(
     private readonly place: StatePlace,
