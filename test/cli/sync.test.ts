@@ -147,6 +147,12 @@ describe('sync upload (deploy)', () => {
     expect(out).toMatch(/^delete +gone\.txt$/m);
     expect(log.lines.filter((l) => /^(STOR|DELE|MKD|RMD|MFMT)/.test(l))).toEqual([]);
     expect(await readdir(join(mfmt.root, 'www7'))).toEqual(['gone.txt']);
+    const json = await tftp(['sync', '--dry-run', '--json', '--delete', src, url(mfmt, 'www7')]);
+    expect(json.code, json.stderr).toBe(0);
+    const events = json.stdout.toString().trim().split('\n').map((l) => JSON.parse(l));
+    expect(events.filter((e) => e.event === 'plan' && e.action === 'delete')).toEqual([{ event: 'plan', action: 'delete', file: 'gone.txt' }]);
+    expect(events.at(-1)).toMatchObject({ event: 'sync', dryRun: true, transferred: 0, deleted: 0 });
+    expect(log.lines.filter((l) => /^(STOR|DELE|MKD|RMD|MFMT)/.test(l))).toEqual([]);
   });
 
   it('--json: each path\'s action, the transfers, the removals and a summary with counts and bytes', async () => {
