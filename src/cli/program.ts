@@ -5,6 +5,7 @@ import type { GetFlags } from './settings.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import type { LsFlags } from './commands/ls.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerSync } from './commands/sync-command.js';
 
 const EXAMPLES = {
   get: `
@@ -101,6 +102,7 @@ export function buildProgram(io: Io, version: string): Command {
     });
 
   registerDoctor(program, io);
+  registerSync(program, io);
 
   for (const cmd of program.commands) {
     cmd.exitOverride().showHelpAfterError('(run with --help for usage)').addHelpText('after', `\n${EXIT_CODES_HELP}`);

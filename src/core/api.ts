@@ -15,6 +15,7 @@ import { planUpload, uploadPlan } from './jobs/upload-tree.js';
 import { openSource } from './local/special-files.js';
 import type { BatchOutcome } from './jobs/batch.js';
 import type { OpenSession, Progress, Session } from './jobs/events.js';
+import { syncFolders, type SyncOptions, type SyncResult } from './api-sync.js';
 
 /** How to reach the server: what the URL does not say. */
 export interface ConnectOptions {
@@ -210,6 +211,12 @@ export class Ftp {
     let lent = false;
     const open: OpenSession = async () => (lent ? this.open() : ((lent = true), this.borrowed()));
     return settled(await uploadPlan(open, plan, s, { reporter: {}, progressFor: (name) => progressOf(name, o.onProgress) }));
+  }
+
+  /** Makes `to` match `from` (a local folder and a remote one, either way), moving only what changed. */
+  async sync(o: SyncOptions): Promise<SyncResult> {
+    await this.connected();
+    return syncFolders(this.open, this.borrowed(), { ...o, signal: o.signal ?? this.signal });
   }
 
   /** MKD; `recursive` makes missing parents, and a folder that exists is fine. */
