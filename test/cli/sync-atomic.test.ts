@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,14 +7,6 @@ import { logFtpSrvCommands, type FtpSrvLog } from '../support/ftpsrv-log.js';
 import { tftp } from '../support/cli.js';
 import { expectSame, files, site } from '../support/sync-trees.js';
 
-// sync uploads atomically by default: each file under a temporary name in its
-// folder, then RNFR/RNTO over the final name; --inplace writes the final name.
-//
-// ATOMIC UPLOADS COME WITH `put --atomic` (UploadSettings.atomic in
-// src/core/jobs/upload.ts). Until upload.ts acts on the setting (the word
-// `atomic` appears there beyond its declaration), the atomic test is skipped;
-// once it does, the test runs and must pass.
-const uploadActsOnAtomic = (readFileSync(new URL('../../src/core/jobs/upload.ts', import.meta.url), 'utf8').match(/\batomic\b/g) ?? []).length > 1;
 
 let srv: RunningFtpSrv;
 let log: FtpSrvLog;
@@ -36,7 +27,7 @@ beforeEach(async () => {
 });
 
 describe('sync: atomic uploads', () => {
-  it.runIf(uploadActsOnAtomic)('[needs put --atomic] each file goes to a temporary name in its folder, then RNFR/RNTO over the final name', async () => {
+  it('each file goes to a temporary name in its folder, then RNFR/RNTO over the final name', async () => {
     const src = join(local, 'site');
     await site(src);
     const r = await tftp(['sync', src, `${srv.url}/at1`]);

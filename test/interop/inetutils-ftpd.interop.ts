@@ -13,6 +13,7 @@ import { PASSWORD, USER } from './helpers/env.js';
 import { expectSameBytes, type InstanceContext } from './helpers/instance.js';
 import { startInetutilsFtpd } from './helpers/inetutils-ftpd.js';
 import { putExtrasTests } from './helpers/put-extras-cases.js';
+import { inetutilsSyncCases } from './helpers/sync-cases.js';
 import { listPlain } from './helpers/raw-ftps.js';
 import { serverSuite } from './helpers/suite.js';
 import { show } from './helpers/tftp.js';
@@ -89,7 +90,7 @@ function bsdTests(t: InstanceContext): void {
 
 serverSuite(
   'inetutils-ftpd',
-  [{ tls: false, anonymous: true, start: (o) => startInetutilsFtpd(o), extraTests: (t) => (bsdTests(t), putExtrasTests(t)) }],
+  [{ tls: false, anonymous: true, start: (o) => startInetutilsFtpd(o), extraTests: (t) => (bsdTests(t), putExtrasTests(t), inetutilsSyncCases(t)) }],
   {
     // REST+STOR writes from the offset (STOR after REST does not truncate).
     resumeUpload: true,

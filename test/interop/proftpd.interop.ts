@@ -4,6 +4,7 @@
 import { serverSuite } from './helpers/suite.js';
 import { startProftpd } from './helpers/servers.js';
 import { putExtrasTests } from './helpers/put-extras-cases.js';
+import { proftpdSyncCases } from './helpers/sync-cases.js';
 
 serverSuite(
   'proftpd',
@@ -12,7 +13,7 @@ serverSuite(
       tls: false,
       anonymous: true,
       start: (o) => startProftpd(o),
-      extraTests: putExtrasTests,
+      extraTests: (t) => (putExtrasTests(t), proftpdSyncCases(t)),
     },
     {
       tls: 'explicit',

@@ -3,11 +3,12 @@
 import { serverSuite } from './helpers/suite.js';
 import { startPureFtpd } from './helpers/servers.js';
 import { putExtrasTests } from './helpers/put-extras-cases.js';
+import { pureFtpdSyncCases } from './helpers/sync-cases.js';
 
 serverSuite(
   'pure-ftpd',
   [
-    { tls: false, anonymous: false, start: (o) => startPureFtpd(o), extraTests: putExtrasTests },
+    { tls: false, anonymous: false, start: (o) => startPureFtpd(o), extraTests: (t) => (putExtrasTests(t), pureFtpdSyncCases(t)) },
     {
       tls: 'explicit',
       anonymous: false,

@@ -4,11 +4,12 @@
 import { serverSuite } from './helpers/suite.js';
 import { startPyftpdlib } from './helpers/pyftpdlib.js';
 import { putExtrasTests } from './helpers/put-extras-cases.js';
+import { pyftpdlibSyncCases } from './helpers/sync-cases.js';
 
 serverSuite(
   'pyftpdlib',
   [
-    { tls: false, anonymous: true, start: (o) => startPyftpdlib(o), extraTests: putExtrasTests },
+    { tls: false, anonymous: true, start: (o) => startPyftpdlib(o), extraTests: (t) => (putExtrasTests(t), pyftpdlibSyncCases(t)) },
     { tls: 'explicit', anonymous: false, start: (o) => startPyftpdlib({ ...o, tls: 'explicit' }) },
   ],
   {

@@ -5,11 +5,12 @@
 import { serverSuite } from './helpers/suite.js';
 import { startVsftpd } from './helpers/servers.js';
 import { putExtrasTests } from './helpers/put-extras-cases.js';
+import { vsftpdSyncCases } from './helpers/sync-cases.js';
 
 serverSuite(
   'vsftpd',
   [
-    { tls: false, anonymous: true, start: (o) => startVsftpd(o), extraTests: putExtrasTests },
+    { tls: false, anonymous: true, start: (o) => startVsftpd(o), extraTests: (t) => (putExtrasTests(t), vsftpdSyncCases(t)) },
     { tls: 'explicit', anonymous: false, start: (o) => startVsftpd({ ...o, tls: 'explicit' }) },
     { tls: 'implicit', anonymous: false, start: (o) => startVsftpd({ ...o, tls: 'implicit' }) },
   ],
