@@ -18,6 +18,11 @@ export async function files(dir: string): Promise<Map<string, Buffer>> {
   return out;
 }
 
+/** The final name an upload's temporary name stands for: "a/.x.tftp-0123abcd.part" -> "a/x". */
+export function finalName(path: string): string {
+  return path.replace(/(^|\/)\.([^/]+)\.tftp-[0-9a-f]{8}(-[0-9a-f]{6})?\.part$/, '$1$2');
+}
+
 export function expectSame(a: Map<string, Buffer>, b: Map<string, Buffer>): void {
   expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
   for (const [k, v] of a) expect(b.get(k)!.equals(v), k).toBe(true);

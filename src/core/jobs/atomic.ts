@@ -23,6 +23,11 @@ export function temporaryName(remotePath: string, identity: string): string {
   return `${folder}.${shortened(remotePath.slice(slash + 1))}.tftp-${hash}.part`;
 }
 
+/** Whether a file name is one of `temporaryName`'s (with or without the random suffix of `freeTemporaryName`). */
+export function isTemporaryName(name: string): boolean {
+  return /^\..+\.tftp-[0-9a-f]{8}(-[0-9a-f]{6})?\.part$/s.test(name);
+}
+
 /**
  * The temporary name for a new upload: `temporaryName`, unless something
  * is there already (an earlier run's leftover, which `-c` would resume, or

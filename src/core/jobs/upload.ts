@@ -26,6 +26,12 @@ export interface UploadSettings {
   append?: boolean | undefined;
   /** Upload to a temporary name in the same folder, renamed over the final name when complete. */
   atomic?: boolean | undefined;
+  /**
+   * With `atomic`: go on from the temporary file an interrupted run left for
+   * this very local file (the name is derived from its path, size and time),
+   * without `resume`'s other meaning (a final file of the same size is done).
+   */
+  resumeTemporary?: boolean | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -78,7 +84,7 @@ export async function uploadFile(client: RemoteFs, up: Upload, s: UploadSettings
   let target = remotePath;
   if (s.atomic) {
     const identity = file ? `${localSize}:${Math.trunc(fstatSync(fd).mtimeMs)}` : randomUUID();
-    state.temporary ??= s.resume ? temporaryName(remotePath, identity) : await freeTemporaryName(client, remotePath, identity);
+    state.temporary ??= s.resume || s.resumeTemporary ? temporaryName(remotePath, identity) : await freeTemporaryName(client, remotePath, identity);
     target = state.temporary;
   }
 
@@ -86,7 +92,7 @@ export async function uploadFile(client: RemoteFs, up: Upload, s: UploadSettings
   if (s.append) {
     offset = await appendOffset(client, up, state, s, attempt);
     if (offset === localSize && state.appended) return complete(remotePath, `already appended on the server (${localSize} bytes)`, reporter);
-  } else if (s.resume || (attempt > 0 && !s.ascii)) {
+  } else if (s.resume || (s.atomic && s.resumeTemporary) || (attempt > 0 && !s.ascii)) {
     const remoteSize = await fileSize(client, target);
     offset = remoteSize ?? 0;
     if (remoteSize === undefined && s.atomic && s.resume && (await fileSize(client, remotePath)) === localSize) {

@@ -111,7 +111,7 @@ export async function runPlan(
           const file = await open(local, 'r');
           try {
             const info = await file.stat();
-            const result = await uploadFile(client, { local, remotePath: remote, fd: file.fd, localSize: info.size }, { retries: s.retries, retryDelay: s.retryDelay, signal: s.signal, preserve: s.setTimes, atomic: !s.inplace }, attempt, progress, fileReporter);
+            const result = await uploadFile(client, { local, remotePath: remote, fd: file.fd, localSize: info.size }, { retries: s.retries, retryDelay: s.retryDelay, signal: s.signal, preserve: s.setTimes, atomic: !s.inplace, resumeTemporary: true }, attempt, progress, fileReporter);
             if (ctx.state) {
               ctx.state.record(t.path, { size: info.size, mtime: info.mtimeMs, sha256: await digestFile(local) });
               await save(client);

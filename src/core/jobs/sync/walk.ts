@@ -11,6 +11,7 @@ import type { RemoteFs } from '../../remote/fs.js';
 import { unsafeNameReason } from '../../local/safe-path.js';
 import { MAX_ENTRIES, MAX_FOLDERS } from '../tree.js';
 import type { SyncFilter } from './filter.js';
+import { isTemporaryName } from '../atomic.js';
 
 export interface SyncNode {
   type: 'file' | 'dir';
@@ -166,6 +167,11 @@ export async function walkRemote(client: RemoteFs, root: string, s: WalkSettings
         continue;
       }
       if (leftOut(tree, s, rel, entry.name, entry.type === 'dir')) continue;
+      // An upload in progress (or one a stopped run left, resumed when its file is sent again): never a difference.
+      if (entry.type !== 'dir' && isTemporaryName(entry.name)) {
+        keepUp(tree, rel);
+        continue;
+      }
       const listed = entry.modified === undefined ? undefined : Date.parse(entry.modified);
       if (entry.type === 'dir') {
         if (depth >= MAX_DEPTH) {
