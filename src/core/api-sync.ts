@@ -2,9 +2,9 @@
 import { FtpError } from '../protocol/errors.js';
 import type { OpenSession, Session } from './jobs/events.js';
 import type { FilterRule } from './jobs/sync/filter.js';
-import type { CompareMode, SyncPlan } from './jobs/sync/plan.js';
+import type { CompareMode } from './jobs/sync/plan.js';
 import type { SyncEvent } from './jobs/sync/run.js';
-import { runSync } from './jobs/sync/sync.js';
+import { runSync, type SyncOutcome } from './jobs/sync/sync.js';
 
 export type { FilterRule } from './jobs/sync/filter.js';
 export type { CompareMode, SyncPlan } from './jobs/sync/plan.js';
@@ -46,16 +46,8 @@ export interface SyncOptions {
   onNotice?: (text: string) => void;
 }
 
-export interface SyncResult {
-  /** What was (or, with dryRun, would be) done, path by path. */
-  plan: SyncPlan;
-  dryRun: boolean;
-  transferred: number;
-  unchanged: number;
-  deleted: number;
-  bytes: number;
-  seconds: number;
-}
+/** What was (or, with dryRun, would be) done, path by path, and the counts. */
+export type SyncResult = Omit<SyncOutcome, 'batch'>;
 
 /** Runs a sync on a connected client's sessions; rejects with the failure (a PartialFailure when some paths failed) after a real run. */
 export async function syncFolders(open: OpenSession, session: Session, o: SyncOptions): Promise<SyncResult> {
