@@ -1,5 +1,5 @@
 export { connect, Ftp, type ConnectOptions, type RemoteEntry, type TransferProgress, type FileDownloadOptions, type FileUploadOptions, type TreeOptions, type TreeResult } from './core/api.js';
-export { FtpClient, type FtpClientOptions, type ServerFeatures, type DataModes, type DataMode, type TransferStart, type RemoteStat, type MkdirOptions, type RemoteHash } from './core/client.js';
+export { FtpClient, type FtpClientOptions, type ServerFeatures, type DataModes, type DataMode, type TransferStart, type RemoteStat, type MkdirOptions, type RemoteHash, type RawReply } from './core/client.js';
 export type { FtpSession } from './core/connection/session.js';
 export type { ParsedFeatures } from './protocol/feat.js';
 export type { TransferOptions } from './core/transfer/transfer.js';
