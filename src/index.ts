@@ -4,7 +4,7 @@ export type { FtpSession } from './core/connection/session.js';
 export type { ParsedFeatures } from './protocol/feat.js';
 export type { TransferOptions } from './core/transfer/transfer.js';
 export type { TraceFn, ReplyFn } from './core/connection/control.js';
-export { FtpError, TemporaryError, PermanentError, LoginError, ProtocolError, RestRefusedError, LocalError, ChecksumError, PartialFailure, type FtpErrorKind } from './protocol/errors.js';
+export { FtpError, TemporaryError, PermanentError, LoginError, ProtocolError, RestRefusedError, LocalError, ChecksumError, PartialFailure, UnsupportedError, type FtpErrorKind } from './protocol/errors.js';
 export { ReplyReader, replyText, type Reply } from './protocol/reply.js';
 export type { Listing, ListOptions } from './core/remote/listing.js';
 export type { ListEntry, EntryType } from './protocol/list.js';

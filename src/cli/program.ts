@@ -5,6 +5,7 @@ import type { GetFlags } from './settings.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import type { LsFlags } from './commands/ls.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerRemoteCommands } from './commands/remote-register.js';
 
 const EXAMPLES = {
   get: `
@@ -98,6 +99,8 @@ export function buildProgram(io: Io, version: string): Command {
     });
 
   registerDoctor(program, io);
+
+  registerRemoteCommands(program, io);
 
   for (const cmd of program.commands) {
     cmd.exitOverride().showHelpAfterError('(run with --help for usage)').addHelpText('after', `\n${EXIT_CODES_HELP}`);

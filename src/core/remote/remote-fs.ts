@@ -1,7 +1,7 @@
 // Verbs on remote files and folders, each mapping the server's replies to
 // typed errors (4xx: 'temporary', 5xx: 'permanent'), so that callers never
 // read reply codes themselves.
-import { FtpError, ProtocolError } from '../../protocol/errors.js';
+import { FtpError, ProtocolError, UnsupportedError } from '../../protocol/errors.js';
 import { isCompletion, isIntermediate, replyText, type Reply } from '../../protocol/reply.js';
 import { checkCommandArgument } from '../../protocol/command.js';
 import { formatMfmt, parseMdtm } from '../../protocol/parse.js';
@@ -79,7 +79,7 @@ export async function chmod(session: FtpSession, path: string, mode: string): Pr
   if (isCompletion(reply)) return;
   const text = replyText(reply);
   if ((NOT_IMPLEMENTED.has(reply.code) && reply.code !== 501) || (reply.code >= 500 && /\b(unknown|not (understood|implemented|supported|recogni[sz]ed))\b/i.test(text))) {
-    throw new FtpError('permanent', `the server has no SITE CHMOD (${reply.code} ${text})`, reply.code);
+    throw new UnsupportedError('SITE CHMOD', reply.code, text);
   }
   throw session.replyError(reply);
 }
