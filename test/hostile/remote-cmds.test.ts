@@ -93,6 +93,14 @@ describe('rm: refusals', () => {
     expect(after().filter((c) => /^(DELE|RMD|CWD tree\/)/.test(c))).toEqual(['DELE tree/etc', 'DELE tree/a.bin', 'RMD tree']);
   });
 
+  it('-r: a refused DELE deep in the tree stops there, one line naming that entry', async () => {
+    await treeServer(['tree', 'tree/sub'], { tree: [lsLine('sub', 0, 'dir')], 'tree/sub': [lsLine('a.bin', 3)] }, { DELE: '550 Permission denied' }, { files: { 'tree/sub/a.bin': 'abc' } });
+    const r = await tftp(['rm', '-r', ...host(), 'tree/']);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe('tftp: tree/sub/a.bin: 550 Permission denied\n');
+    expect(server!.verbs()).not.toContain('RMD');
+  });
+
   it('-r: a listing naming a path, not a plain name, removes nothing of that folder', async () => {
     await treeServer(['tree'], { tree: [lsLine('a.bin', 3), lsLine('../../victim', 3)] }, {}, { files: { 'tree/a.bin': 'abc', victim: 'v' } });
     const r = await tftp(['rm', '-r', ...host(), 'tree']);

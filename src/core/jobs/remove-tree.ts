@@ -115,9 +115,9 @@ async function removeEntry(fs: RemoteFs, path: string, type: EntryType, o: Remov
   o.onRemoved?.(path, type);
 }
 
-/** The error with the path it concerns at the start of its message (same kind and code). */
+/** The error with the path it concerns at the start of its message (same kind and code), unless it names it or a path under it already. */
 export function aboutPath(path: string, err: unknown): unknown {
-  if (!(err instanceof FtpError) || err.message.startsWith(`${path}: `)) return err;
+  if (!(err instanceof FtpError) || err.message.startsWith(`${path}: `) || err.message.startsWith(`${path.replace(/\/+$/, '')}/`)) return err;
   const named = new FtpError(err.kind, `${path}: ${err.message}`, err.code);
   named.name = err.name;
   return named;

@@ -21,9 +21,14 @@ export function remoteCommandTests(t: InstanceContext): void {
     writeFileSync(disk(name), body, { mode: 0o644 });
     own(disk(name));
   };
+  /** A folder and its missing parents, each owned by the user. */
   const folder = (name: string) => {
-    mkdirSync(disk(name), { recursive: true, mode: 0o755 });
-    own(disk(name));
+    const parts = name.split('/').filter(Boolean);
+    for (let i = 0; i <= parts.length; i++) {
+      const p = disk(parts.slice(0, i).join('/'));
+      if (!existsSync(p)) mkdirSync(p, { mode: 0o755 });
+      own(p);
+    }
   };
 
   beforeAll(() => folder(''));
