@@ -31,6 +31,9 @@ export function remoteCommandTests(t: InstanceContext): void {
     }
   };
 
+  /** What this server did, for the record (the suite's log). */
+  const note = (text: string) => console.log(`interop: ${t.server().instance}: ${text}`);
+
   beforeAll(() => folder(''));
 
   it('mkdir, then mkdir -p with existing parents: the folders on disk', async () => {
@@ -42,6 +45,7 @@ export function remoteCommandTests(t: InstanceContext): void {
     expect(statSync(disk('made/a/b/c')).isDirectory()).toBe(true);
     const again = await t.run(['mkdir', ...t.conn(), HOST, remote('made')]);
     expect(again.code, show(again)).toBe(5);
+    note(`MKD of an existing folder: ${again.stderr.trim()}`);
   });
 
   it('mv: renamed on disk, bytes unchanged; into a folder with a trailing /', async () => {
@@ -109,6 +113,7 @@ export function remoteCommandTests(t: InstanceContext): void {
     expect(existsSync(disk('rmdir-empty'))).toBe(false);
     const full = await t.run(['rmdir', ...t.conn(), HOST, remote('rmdir-full')]);
     expect(full.code, show(full)).toBe(5);
+    note(`RMD of a folder with a file: ${full.stderr.trim()}`);
     expect(existsSync(disk('rmdir-full/f'))).toBe(true);
   });
 
@@ -130,9 +135,11 @@ export function remoteCommandTests(t: InstanceContext): void {
     const when = new Date('2024-05-06T07:08:09Z');
     utimesSync(disk('stat.bin'), when, when);
     folder('stat-dir');
-    const r = await t.run(['stat', '--json', ...t.conn(), HOST, remote('stat.bin')]);
+    const r = await t.run(['stat', '-v', '--json', ...t.conn(), HOST, remote('stat.bin')]);
     expect(r.code, show(r)).toBe(0);
     const e = JSON.parse(r.stdout.toString().split('\n')[0]!) as Record<string, unknown>;
+    const asked = [...new Set(r.stderr.split('\n').filter((l) => /^> (MLST|SIZE|MDTM|LIST|MLSD)\b/.test(l)).map((l) => l.split(' ')[1]))];
+    note(`stat asked ${asked.join(', ')}; permissions ${String(e.permissions)}`);
     expect(e).toMatchObject({ event: 'stat', path: remote('stat.bin'), type: 'file', size: 12_345, modified: '2024-05-06T07:08:09Z' });
     if (e.permissions !== null) expect(e.permissions).toBe('rw-r--r--');
     const d = await t.run(['stat', ...t.conn(), HOST, remote('stat-dir')]);
@@ -151,6 +158,7 @@ export function remoteCommandTests(t: InstanceContext): void {
     const bad = await t.run(['quote', '-v', ...t.conn(), HOST, 'XBOGUSCMD', 'NOOP']);
     expect(bad.code, show(bad)).toBe(5);
     expect(bad.stderr).toMatch(/^tftp: XBOGUSCMD: 5\d\d /m);
+    note(`an unknown command: ${bad.stderr.split('\n').find((l) => l.startsWith('tftp:'))}`);
     expect(bad.stderr).not.toMatch(/^> NOOP$/m);
   });
 }
