@@ -93,6 +93,15 @@ describe('rm: refusals', () => {
     expect(after().filter((c) => /^(DELE|RMD|CWD tree\/)/.test(c))).toEqual(['DELE tree/etc', 'DELE tree/a.bin', 'RMD tree']);
   });
 
+  it('-r of a link to a folder (CWD goes into it): the link is removed, its folder never entered', async () => {
+    await treeServer(['data', 'latest'], { '': [lsLine('data', 0, 'dir'), lsLine('latest', 4, 'link', 'data')], latest: [lsLine('precious.bin', 3)] }, {}, { files: { latest: 'data', 'data/precious.bin': 'abc' } });
+    const r = await tftp(['rm', '-r', ...host(), 'latest']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(after().filter((c) => /^(DELE|RMD)/.test(c))).toEqual(['DELE latest']);
+    expect(server!.files.has('data/precious.bin')).toBe(true);
+  });
+
   it('-r: a refused DELE deep in the tree stops there, one line naming that entry', async () => {
     await treeServer(['tree', 'tree/sub'], { tree: [lsLine('sub', 0, 'dir')], 'tree/sub': [lsLine('a.bin', 3)] }, { DELE: '550 Permission denied' }, { files: { 'tree/sub/a.bin': 'abc' } });
     const r = await tftp(['rm', '-r', ...host(), 'tree/']);

@@ -75,7 +75,24 @@ export async function removeTree(fs: RemoteFs, path: string, o: RemoveTreeOption
   const what = await fs.stat(path);
   if (what === undefined) throw new FtpError('permanent', `${path}: no such file or folder`);
   if (what.type !== 'dir') return removeEntry(fs, path, what.type, o);
+  // CWD goes into a link to a folder, and MLST may follow it: the parent's listing tells a link.
+  if ((await listedType(fs, path, o.signal)) === 'link') return removeEntry(fs, path, 'link', o);
   await removeFolder(fs, path.replace(/(.)\/+$/, '$1'), 0, [], o);
+}
+
+/** The type the parent folder's listing gives `path`; undefined when it cannot tell. */
+async function listedType(fs: RemoteFs, path: string, signal: AbortSignal | undefined): Promise<EntryType | undefined> {
+  const trimmed = path.replace(/\/+$/, '');
+  const slash = trimmed.lastIndexOf('/');
+  const name = trimmed.slice(slash + 1);
+  if (name === '' || name === '.' || name === '..' || name === '~') return undefined;
+  const parent = slash === -1 ? undefined : trimmed.slice(0, slash) || '/';
+  try {
+    return (await fs.list(parent, { signal })).entries.find((e) => e.name === name)?.type;
+  } catch (err) {
+    if (err instanceof FtpError && (err.kind === 'permanent' || err.kind === 'temporary')) return undefined; // a parent we may not list
+    throw err;
+  }
 }
 
 async function removeFolder(fs: RemoteFs, dir: string, depth: number, ancestors: string[], o: RemoveTreeOptions): Promise<void> {

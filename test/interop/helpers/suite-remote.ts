@@ -94,6 +94,12 @@ export function remoteCommandTests(t: InstanceContext): void {
     const removed = r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as { event: string; path: string; type?: string }).filter((e) => e.event === 'removed');
     expect(removed.at(-1)).toEqual({ event: 'removed', path: remote('tree'), type: 'dir' });
     expect(removed.find((e) => e.path === remote('tree/link'))?.type).toBe('link');
+    // A link to a folder given as the path itself: the link goes, never what it points to.
+    symlinkSync('outside', disk('top-link'));
+    const link = await t.run(['rm', '-r', ...t.conn(), HOST, remote('top-link')]);
+    expect(link.code, show(link)).toBe(0);
+    expect(existsSync(disk('top-link'))).toBe(false);
+    expect(readFileSync(disk('outside/target.bin'), 'utf8')).toBe('keep me');
   });
 
   it('rm -r refuses the login folder (exit 2), nothing removed', async () => {
