@@ -252,6 +252,15 @@ describe('quote', () => {
     expect(later.stderr).toBe('tftp: SITE X: 421 Later\n');
   });
 
+  it('a command after QUIT: exit 6, the line names it; the replies before it are on stdout', async () => {
+    server = await startFakeServer({ handlers: { QUIT: ({ session }: CommandContext) => void session.reply(221, 'Bye').then(() => session.socket.end()) } });
+    const r = await tftp(['quote', ...host(), 'NOOP', 'QUIT', 'NOOP']);
+    expect(r.code).toBe(6);
+    expect(r.stdout.toString()).toBe('200 OK\n221 Bye\n');
+    expect(r.stderr).toMatch(/^tftp: NOOP: /);
+    oneLine(r.stderr);
+  });
+
   it('a multi-line reply is printed line by line, escaped', async () => {
     server = await startFakeServer({ handlers: { HELP: '214-The following commands are recognized:\r\n USER PASS \x1b]0;evil\x07\r\n214 Help OK' } });
     const r = await tftp(['quote', ...host(), 'HELP']);

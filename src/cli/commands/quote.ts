@@ -7,6 +7,7 @@ import { parseTarget } from '../target.js';
 import { withSession } from '../session.js';
 import { printable } from '../text.js';
 import { jsonLine } from './remote-paths.js';
+import { aboutPath } from '../../core/jobs/remove-tree.js';
 
 export interface QuoteFlags extends ConnectionOptions {
   json?: boolean;
@@ -32,8 +33,13 @@ export async function quote(io: Io, targetArg: string, commands: string[], opts:
   let ok = 0;
   await withSession(io, target, opts, async (client) => {
     for (const c of commands) {
-      const reply = await client.raw(c);
       const shown = shownCommand(c);
+      let reply: RawReply;
+      try {
+        reply = await client.raw(c);
+      } catch (err) {
+        throw aboutPath(shown, err); // a lost connection names the command it cut short
+      }
       if (opts.json) io.stdout.write(jsonLine({ event: 'reply', command: shown, code: reply.code, lines: reply.lines }));
       if (!reply.ok) {
         if (opts.json) io.stdout.write(jsonLine({ event: 'summary', commands: commands.length, ok, failed: 1 }));
