@@ -102,11 +102,30 @@ describe('rm: refusals', () => {
     expect(server!.files.has('data/precious.bin')).toBe(true);
   });
 
+  it('-r where MLSD follows links (pyftpdlib): a link MLSD types "dir" but LIST shows as a link is removed, never entered', async () => {
+    const feat = { FEAT: '211-Features:\r\n MLST type*;size*;modify*;\r\n211 End', MLST: '250-Listing\r\n type=dir;modify=20200101000000; x\r\n250 End' };
+    await treeServer(['tree', 'tree/link', 'outside', 'top'], {
+      '': [lsLine('tree', 0, 'dir'), lsLine('outside', 0, 'dir'), lsLine('top', 8, 'link', 'outside')],
+      tree: [lsLine('a.bin', 3), lsLine('link', 10, 'link', '../outside')],
+    }, feat, { files: { 'tree/a.bin': 'abc', 'tree/link': '-', top: '-', 'outside/keep.bin': 'k' } });
+    server!.mlsd.set('tree', 'type=cdir;modify=20200101000000; .\r\ntype=file;size=3;modify=20200101000000; a.bin\r\ntype=dir;modify=20200101000000; link\r\n');
+    server!.mlsd.set('tree/link', 'type=file;size=1;modify=20200101000000; keep.bin\r\n');
+    const r = await tftp(['rm', '-r', ...host(), 'tree', 'top']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(after().filter((c) => /^(DELE|RMD|MLSD tree\/link)/.test(c))).toEqual(['DELE tree/a.bin', 'DELE tree/link', 'RMD tree', 'DELE top']);
+    expect(server!.files.has('outside/keep.bin')).toBe(true);
+  });
+
   it('-r: a refused DELE deep in the tree stops there, one line naming that entry', async () => {
     await treeServer(['tree', 'tree/sub'], { tree: [lsLine('sub', 0, 'dir')], 'tree/sub': [lsLine('a.bin', 3)] }, { DELE: '550 Permission denied' }, { files: { 'tree/sub/a.bin': 'abc' } });
     const r = await tftp(['rm', '-r', ...host(), 'tree/']);
     expect(r.code).toBe(5);
     expect(r.stderr).toBe('tftp: tree/sub/a.bin: 550 Permission denied\n');
+    server!.files.set('other', Buffer.from('o'));
+    const two = await tftp(['rm', '-r', ...host(), 'tree', 'other']);
+    expect(two.code).toBe(5); // every path failed: the first failure's code
+    expect(two.stderr).toMatch(/^failed:\n {2}tree\/sub\/a\.bin: 550 Permission denied\n {2}other: 550 Permission denied\n/);
     expect(server!.verbs()).not.toContain('RMD');
   });
 

@@ -82,7 +82,10 @@ export async function forEachPath(
   let stoppedBy: unknown;
   const fail = (path: string, err: unknown) => {
     const named = aboutPath(path, err);
-    failures.push({ name: path, err: named });
+    // An entry deep in a tree (rm -r) is listed by its own path, which the message starts with.
+    const message = (named as Error)?.message ?? '';
+    const deeper = message.startsWith(`${path.replace(/\/+$/, '')}/`) ? message.slice(0, message.indexOf(': ')) : undefined;
+    failures.push({ name: deeper ?? path, err: named });
     out.event({ event: 'error', path, code: exitCodeFor(named), message: (named as Error)?.message ?? String(named) });
   };
   const stops = (client: FtpClient, err: unknown) => !client.connected || err instanceof UnsupportedError || (err instanceof FtpError && ['aborted', 'login', 'tls', 'connect'].includes(err.kind));

@@ -80,7 +80,16 @@ export async function removeTree(fs: RemoteFs, path: string, o: RemoveTreeOption
   await removeFolder(fs, path.replace(/(.)\/+$/, '$1'), 0, [], o);
 }
 
-/** The type the parent folder's listing gives `path`; undefined when it cannot tell. */
+/**
+ * The names LIST shows as links in `dir`. Some servers' MLSD follows links
+ * (pyftpdlib types a link to a folder "dir"), while their ls -l lines say "l".
+ */
+async function linksByList(fs: RemoteFs, dir: string, signal: AbortSignal | undefined): Promise<Set<string>> {
+  const listing = await fs.list(dir, { signal, format: 'list' });
+  return new Set(listing.entries.filter((e) => e.type === 'link').map((e) => e.name));
+}
+
+/** The type the parent folder's LIST gives `path` (MLSD may follow a link); undefined when it cannot tell. */
 async function listedType(fs: RemoteFs, path: string, signal: AbortSignal | undefined): Promise<EntryType | undefined> {
   const trimmed = path.replace(/\/+$/, '');
   const slash = trimmed.lastIndexOf('/');
@@ -88,7 +97,7 @@ async function listedType(fs: RemoteFs, path: string, signal: AbortSignal | unde
   if (name === '' || name === '.' || name === '..' || name === '~') return undefined;
   const parent = slash === -1 ? undefined : trimmed.slice(0, slash) || '/';
   try {
-    return (await fs.list(parent, { signal })).entries.find((e) => e.name === name)?.type;
+    return (await fs.list(parent, { signal, format: 'list' })).entries.find((e) => e.name === name)?.type;
   } catch (err) {
     if (err instanceof FtpError && (err.kind === 'permanent' || err.kind === 'temporary')) return undefined; // a parent we may not list
     throw err;
@@ -104,17 +113,18 @@ async function removeFolder(fs: RemoteFs, dir: string, depth: number, ancestors:
   const fingerprint = listingFingerprint(listing.entries);
   if (ancestors.includes(fingerprint)) throw new FtpError('protocol', `${dir}: the same listing as a folder above it (a link loop?): not entered`);
   const entries = listing.entries.filter((e) => e.name !== '.' && e.name !== '..');
+  const links = listing.format === 'mlsd' && entries.some((e) => e.type === 'dir') ? await linksByList(fs, dir, o.signal) : new Set<string>();
   for (const e of entries) {
     // A name that is not one plain segment would make us remove something else.
     if (e.name === '' || e.name.includes('/') || hasLineBreak(e.name)) throw new FtpError('protocol', `${dir}: the listing names ${JSON.stringify(e.name)}, which is not a plain name: nothing in it removed`);
   }
   for (const e of entries) {
     const child = dir === '/' ? `/${e.name}` : `${dir}/${e.name}`;
-    if (e.type === 'dir') {
+    if (e.type === 'dir' && !links.has(e.name)) {
       if (depth + 1 >= MAX_DEPTH) throw new FtpError('protocol', `${child}: deeper than ${MAX_DEPTH} folders: not entered`);
       await removeFolder(fs, child, depth + 1, [...ancestors, fingerprint], o);
     } else {
-      await removeEntry(fs, child, e.type, o);
+      await removeEntry(fs, child, e.type === 'dir' ? 'link' : e.type, o);
     }
   }
   await removeEntry(fs, dir, 'dir', o);

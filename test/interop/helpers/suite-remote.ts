@@ -82,23 +82,26 @@ export function remoteCommandTests(t: InstanceContext): void {
     file('tree/sub/b.bin', 'b');
     file('tree/sub/deeper/c.bin', 'c');
     folder('tree/empty');
-    symlinkSync('../outside', disk('tree/link'));
+    // inetutils ftpd answers DELE of a link to a folder with "550 Not a directory" (it stat()s through the link): tried on its own below.
+    const linkDeletable = t.server().kind !== 'inetutils-ftpd';
+    if (linkDeletable) symlinkSync('../outside', disk('tree/link'));
     const dry = await t.run(['rm', '-r', '--dry-run', '-v', ...t.conn(), HOST, remote('tree')]);
     expect(dry.code, show(dry)).toBe(0);
     expect(dry.stderr).not.toMatch(/^> (DELE|RMD) /m);
     expect(existsSync(disk('tree/sub/deeper/c.bin'))).toBe(true);
-    const r = await t.run(['rm', '-r', '--json', ...t.conn(), HOST, remote('tree')]);
+    const r = await t.run(['rm', '-r', '-v', '--json', ...t.conn(), HOST, remote('tree')]);
     expect(r.code, show(r)).toBe(0);
     expect(existsSync(disk('tree'))).toBe(false);
     expect(readFileSync(disk('outside/target.bin'), 'utf8')).toBe('keep me');
     const removed = r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as { event: string; path: string; type?: string }).filter((e) => e.event === 'removed');
     expect(removed.at(-1)).toEqual({ event: 'removed', path: remote('tree'), type: 'dir' });
-    expect(removed.find((e) => e.path === remote('tree/link'))?.type).toBe('link');
-    // A link to a folder given as the path itself: the link goes, never what it points to.
+    if (linkDeletable) expect(removed.find((e) => e.path === remote('tree/link'))?.type).toBe('link');
+    // A link to a folder given as the path itself: the link goes (where the server can), never what it points to.
     symlinkSync('outside', disk('top-link'));
     const link = await t.run(['rm', '-r', ...t.conn(), HOST, remote('top-link')]);
-    expect(link.code, show(link)).toBe(0);
-    expect(existsSync(disk('top-link'))).toBe(false);
+    expect(link.code, show(link)).toBe(linkDeletable ? 0 : 5);
+    if (linkDeletable) expect(existsSync(disk('top-link'))).toBe(false);
+    else note(`rm -r of a link to a folder: ${link.stderr.trim()}`);
     expect(readFileSync(disk('outside/target.bin'), 'utf8')).toBe('keep me');
   });
 
