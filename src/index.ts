@@ -1,11 +1,11 @@
 export { connect, Ftp, type ConnectOptions, type RemoteEntry, type TransferProgress, type FileDownloadOptions, type FileUploadOptions, type TreeOptions, type TreeResult } from './core/api.js';
 export type { SyncOptions, SyncResult, SyncSide, SyncEvent, SyncPlan, CompareMode, FilterRule } from './core/api-sync.js';
-export { FtpClient, type FtpClientOptions, type ServerFeatures, type DataModes, type DataMode, type TransferStart, type RemoteStat, type MkdirOptions, type RemoteHash } from './core/client.js';
+export { FtpClient, type FtpClientOptions, type ServerFeatures, type DataModes, type DataMode, type TransferStart, type RemoteStat, type MkdirOptions, type RemoteHash, type RawReply } from './core/client.js';
 export type { FtpSession } from './core/connection/session.js';
 export type { ParsedFeatures } from './protocol/feat.js';
 export type { TransferOptions } from './core/transfer/transfer.js';
 export type { TraceFn, ReplyFn } from './core/connection/control.js';
-export { FtpError, TemporaryError, PermanentError, LoginError, ProtocolError, RestRefusedError, LocalError, ChecksumError, PartialFailure, type FtpErrorKind } from './protocol/errors.js';
+export { FtpError, TemporaryError, PermanentError, LoginError, ProtocolError, RestRefusedError, LocalError, ChecksumError, PartialFailure, UnsupportedError, type FtpErrorKind } from './protocol/errors.js';
 export { ReplyReader, replyText, type Reply } from './protocol/reply.js';
 export type { Listing, ListOptions } from './core/remote/listing.js';
 export type { ListEntry, EntryType } from './protocol/list.js';

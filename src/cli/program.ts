@@ -6,6 +6,7 @@ import { EXIT_CODES_HELP } from './exit-codes.js';
 import type { LsFlags } from './commands/ls.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerSync } from './commands/sync-command.js';
+import { registerRemoteCommands } from './commands/remote-register.js';
 
 const EXAMPLES = {
   get: `
@@ -103,6 +104,7 @@ export function buildProgram(io: Io, version: string): Command {
 
   registerDoctor(program, io);
   registerSync(program, io);
+  registerRemoteCommands(program, io);
 
   for (const cmd of program.commands) {
     cmd.exitOverride().showHelpAfterError('(run with --help for usage)').addHelpText('after', `\n${EXIT_CODES_HELP}`);

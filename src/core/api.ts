@@ -14,8 +14,14 @@ import { downloadPlan, planTree } from './jobs/download-tree.js';
 import { planUpload, uploadPlan } from './jobs/upload-tree.js';
 import { openSource } from './local/special-files.js';
 import type { BatchOutcome } from './jobs/batch.js';
-import type { OpenSession, Progress, Session } from './jobs/events.js';
 import { syncFolders, type SyncOptions, type SyncResult } from './api-sync.js';
+import type { OpenSession, Session } from './jobs/events.js';
+import { progressOf, type TransferProgress } from './api-progress.js';
+import { removeTree } from './jobs/remove-tree.js';
+import type { RawReply } from './remote/raw.js';
+import type { RemoteStat } from './remote/remote-fs.js';
+
+export type { TransferProgress } from './api-progress.js';
 
 /** How to reach the server: what the URL does not say. */
 export interface ConnectOptions {
@@ -47,16 +53,6 @@ export interface RemoteEntry {
   permissions?: string;
   /** A link's target. */
   target?: string;
-}
-
-/** Where a transfer stands: totals, not deltas. */
-export interface TransferProgress {
-  file: string;
-  /** Bytes of the file there now (a resume's offset included). */
-  bytes: number;
-  total: number | undefined;
-  /** Bytes a second, over this transfer. */
-  rate: number;
 }
 
 interface Common {
@@ -164,8 +160,8 @@ export class Ftp {
     return entries.map(({ modified, ...e }) => (modified ? { ...e, modified: new Date(modified) } : e));
   }
 
-  /** What a path is, or undefined when there is nothing there. */
-  async stat(path: string): Promise<{ type: EntryType; size?: number; modified?: Date } | undefined> {
+  /** What a path is (type; size, time and permissions when known), or undefined when there is nothing there. */
+  async stat(path: string): Promise<RemoteStat | undefined> {
     return (await this.connected()).stat(path);
   }
 
@@ -229,14 +225,31 @@ export class Ftp {
     await (await this.connected()).rename(from, to);
   }
 
-  /** DELE a file, RMD an empty folder; `recursive` removes a folder and everything in it, depth first. */
-  async remove(path: string, o: { recursive?: boolean } = {}): Promise<void> {
+  /**
+   * DELE a file, RMD an empty folder; `recursive` removes a folder and everything in it, depth first
+   * (links removed, never followed), and refuses the login folder, `/` and those above unless `forceRoot`.
+   */
+  async remove(path: string, o: { recursive?: boolean; forceRoot?: boolean } = {}): Promise<void> {
     const client = await this.connected();
+    if (o.recursive) return removeTree(client, path, { forceRoot: o.forceRoot, loginFolder: await client.pwd(), signal: this.signal });
     const what = await client.stat(path);
     if (what === undefined) throw new FtpError('permanent', `no such file or folder: ${path}`);
-    if (what.type !== 'dir') return client.remove(path);
-    if (o.recursive) for (const entry of await this.list(path)) await this.remove(`${path.replace(/\/+$/, '')}/${entry.name}`, o);
-    await client.removeDir(path);
+    await (what.type === 'dir' ? client.removeDir(path) : client.remove(path));
+  }
+
+  /** RMD: removes an empty folder. */
+  async removeDir(path: string): Promise<void> {
+    await (await this.connected()).removeDir(path);
+  }
+
+  /** SITE CHMOD with an octal mode ("644"); a server without it is a 'permanent' FtpError that says so. */
+  async chmod(path: string, mode: string): Promise<void> {
+    await (await this.connected()).chmod(path, mode);
+  }
+
+  /** A command as written, its final reply whatever the code; commands that need a data connection are refused. */
+  async raw(line: string): Promise<RawReply> {
+    return (await this.connected()).raw(line);
   }
 
   /** QUIT, and the connection closed. */
@@ -268,28 +281,4 @@ export class Ftp {
 function settled(outcome: BatchOutcome): TreeResult {
   if (outcome.failure !== undefined) throw outcome.failure;
   return { files: outcome.files, ok: outcome.ok, skipped: outcome.skipped, bytes: outcome.bytes, failures: outcome.failures.map((f) => ({ name: f.name, error: f.err })) };
-}
-
-/** The jobs' progress calls as totals for `onProgress`. */
-function progressOf(file: string, onProgress: ((p: TransferProgress) => void) | undefined): Progress {
-  if (!onProgress) return { start() {}, add() {}, finish() {} };
-  let bytes = 0;
-  let total: number | undefined;
-  let began = 0;
-  let offset = 0;
-  const tell = () => onProgress({ file, bytes: offset + bytes, total, rate: Math.round(bytes / Math.max(0.001, (performance.now() - began) / 1000)) });
-  return {
-    start(t, o) {
-      total = t;
-      offset = o;
-      bytes = 0;
-      began = performance.now();
-      tell();
-    },
-    add(n) {
-      bytes += n;
-      tell();
-    },
-    finish() {},
-  };
 }

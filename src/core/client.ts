@@ -11,8 +11,7 @@ import { mdtm, size } from './remote/facts.js';
 import { listEntries, retrieveText, MAX_LISTING_BYTES, type Listing, type ListOptions } from './remote/listing.js';
 import { canSendAhead, sendAhead, transfercmd, type TransferStart } from './transfer/transfercmd.js';
 import { retrieve, store, type TransferOptions } from './transfer/transfer.js';
-import { remoteHash, type RemoteHash } from './remote/hash.js';
-import { mkdir, remove, removeDir, rename, setModified, stat, type MkdirOptions, type RemoteStat } from './remote/remote-fs.js';
+import { RemoteVerbs } from './client-verbs.js';
 import type { FileSource, FileTarget } from './transfer/file-io.js';
 import type { ReadOptions, RemoteFs, WriteOptions } from './remote/fs.js';
 
@@ -29,6 +28,7 @@ export type { Listing, ListOptions } from './remote/listing.js';
 export type { TransferStart } from './transfer/transfercmd.js';
 export type { RemoteStat, MkdirOptions } from './remote/remote-fs.js';
 export type { RemoteHash } from './remote/hash.js';
+export type { RawReply } from './remote/raw.js';
 export type { ReadOptions, RemoteFs, WriteOptions } from './remote/fs.js';
 
 /**
@@ -37,10 +37,11 @@ export type { ReadOptions, RemoteFs, WriteOptions } from './remote/fs.js';
  * and verbs (mkdir, remove, rename, stat …) that map replies to typed errors.
  * A facade: the state is the FtpSession's, the work is in the modules below.
  */
-export class FtpClient implements RemoteFs {
+export class FtpClient extends RemoteVerbs implements RemoteFs {
   readonly session: FtpSession;
 
   constructor(options: FtpClientOptions = {}) {
+    super();
     const { features, ...rest } = options;
     this.session = new FtpSession({ ...rest, modes: rest.modes ?? features });
   }
@@ -166,41 +167,6 @@ export class FtpClient implements RemoteFs {
 
   async cwd(path: string): Promise<void> {
     await this.voidcmd(`CWD ${path}`);
-  }
-
-  /** MKD; with `recursive`, the missing parents too, and a folder that exists is fine. */
-  mkdir(path: string, opts: MkdirOptions = {}): Promise<void> {
-    return mkdir(this.session, path, opts);
-  }
-
-  /** DELE: removes a file. */
-  remove(path: string): Promise<void> {
-    return remove(this.session, path);
-  }
-
-  /** RMD: removes an empty folder. */
-  removeDir(path: string): Promise<void> {
-    return removeDir(this.session, path);
-  }
-
-  /** RNFR + RNTO. */
-  rename(from: string, to: string): Promise<void> {
-    return rename(this.session, from, to);
-  }
-
-  /** What `path` is (file, folder, link; size and time when known), or undefined when nothing is there. */
-  stat(path: string): Promise<RemoteStat | undefined> {
-    return stat(this.session, path);
-  }
-
-  /** MFMT where FEAT offers it: sets a file's modification time; false when the server cannot. */
-  setModified(path: string, date: Date): Promise<boolean> {
-    return setModified(this.session, path, date);
-  }
-
-  /** The server's digest of a file (HASH, else XSHA256/XSHA1/XMD5, as FEAT offers); undefined when it offers none. */
-  hash(path: string): Promise<RemoteHash | undefined> {
-    return remoteHash(this.session, path);
   }
 
   /**

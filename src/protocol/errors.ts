@@ -99,6 +99,19 @@ export class PartialFailure extends FtpError {
   }
 }
 
+/** The server has no such command (e.g. SITE CHMOD answered 500): asking again, or for another path, cannot help. */
+export class UnsupportedError extends FtpError {
+  override name = 'UnsupportedError';
+  constructor(
+    /** The command the server lacks, e.g. "SITE CHMOD". */
+    readonly command: string,
+    code: number,
+    text: string,
+  ) {
+    super('permanent', `the server has no ${command} (${code} ${text})`, code);
+  }
+}
+
 /** Turns a final reply code into the matching error; 1xx-3xx are not errors. */
 export function errorForReply(code: number, text: string): FtpError {
   if (code >= 400 && code < 500) return new TemporaryError(code, text);

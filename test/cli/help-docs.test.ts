@@ -6,7 +6,7 @@ import { tftp } from '../support/cli.js';
 // every command's help carries a few examples.
 const reference = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8');
 
-describe.each([['get'], ['put'], ['ls'], ['doctor'], ['sync']])('tftp %s --help', (command) => {
+describe.each([['get'], ['put'], ['ls'], ['doctor'], ['rm'], ['mkdir'], ['rmdir'], ['mv'], ['chmod'], ['stat'], ['quote'], ['sync']])('tftp %s --help', (command) => {
   it('lists options that docs/cli.md documents, with 2-4 examples', async () => {
     const r = await tftp([command, '--help']);
     expect(r.code).toBe(0);

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type Ftp, type TransferProgress } from '../../src/index.js';
 import { startFtpSrv, type RunningFtpSrv } from '../support/ftpsrv.js';
-import { startFakeServer } from '../support/fake-server.js';
+import { resolvePath, startFakeServer } from '../support/fake-server.js';
 
 // The library API against ftp-srv: every result is checked on the server's
 // disk or byte for byte on ours.
@@ -89,6 +89,33 @@ describe('connect() and Ftp', () => {
     await expect(ftp.remove('in')).rejects.toMatchObject({ kind: 'permanent' });
   });
 
+  it('removeDir, chmod and raw: checked on the server', async () => {
+    await ftp.mkdir('empty');
+    await ftp.removeDir('empty');
+    expect(existsSync(join(srv.root, 'empty'))).toBe(false);
+    await ftp.chmod('pub/big.bin', '600');
+    expect((await stat(join(srv.root, 'pub/big.bin'))).mode & 0o777).toBe(0o600);
+    await expect(ftp.chmod('pub/big.bin', 'u+x')).rejects.toMatchObject({ kind: 'argument' });
+    const made = await ftp.raw('MKD by-raw');
+    expect(made).toMatchObject({ code: 257, ok: true });
+    expect((await stat(join(srv.root, 'by-raw'))).isDirectory()).toBe(true);
+    expect(await ftp.raw('RMD no-such-folder')).toMatchObject({ ok: false, code: 550 });
+    await expect(ftp.raw('LIST')).rejects.toMatchObject({ kind: 'argument' });
+    await expect(ftp.raw('NOOP\r\nDELE pub/big.bin')).rejects.toMatchObject({ kind: 'argument' });
+    expect(existsSync(join(srv.root, 'pub/big.bin'))).toBe(true);
+    // The session is still in step: a transfer after a raw TYPE A is binary again.
+    await ftp.raw('TYPE A');
+    await ftp.download('pub/big.bin', join(local, 'after-raw.bin'));
+    expect(sha(await readFile(join(local, 'after-raw.bin')))).toBe(sha(big));
+  });
+
+  it('remove with recursive refuses the login folder and /', async () => {
+    for (const path of ['', '.', '/', '~', 'pub/..']) {
+      await expect(ftp.remove(path, { recursive: true }), path).rejects.toMatchObject({ kind: 'argument' });
+    }
+    expect(existsSync(join(srv.root, 'pub/big.bin'))).toBe(true);
+  });
+
   it('downloadTree and uploadTree over parallel connections, byte for byte', async () => {
     const tree = await ftp.downloadTree('pub', join(local, 'pub'), { parallel: 3 });
     expect(tree).toMatchObject({ files: 2, ok: 2, failures: [] });
@@ -111,6 +138,32 @@ describe('downloadTree with a file that fails', () => {
     try {
       await expect(client.downloadTree('d', join(local, 'd'))).rejects.toMatchObject({ kind: 'partial' });
       expect(await readFile(join(local, 'd/a.txt'), 'utf8')).toBe('a');
+    } finally {
+      await client.close();
+      await fake.close();
+    }
+  });
+});
+
+describe('remove with recursive on a server that lists a link to a folder', () => {
+  it('removes the link with DELE and never enters it', async () => {
+    // A link to a folder: listed as a link, and CWD into it works, as on real servers.
+    const fake = await startFakeServer({ files: { 'tree/a.txt': 'a', 'tree/etc': '/etc', 'tree/etc/passwd': 'root' } });
+    const folders = new Set(['', 'tree', 'tree/etc']);
+    fake.handlers.CWD = ({ session, arg }) => {
+      const p = resolvePath(session.cwd, arg);
+      if (!folders.has(p)) return '550 Not a folder';
+      session.cwd = p;
+      return '250 OK';
+    };
+    fake.handlers.RMD = ({ arg }) => (folders.delete(arg) ? '250 Removed' : '550 No such folder');
+    fake.listings.set('tree', '-rw-r--r-- 1 0 0 1 Jan 01  2026 a.txt\r\nlrwxrwxrwx 1 0 0 4 Jan 01  2026 etc -> /etc\r\n');
+    fake.listings.set('tree/etc', '-rw-r--r-- 1 0 0 4 Jan 01  2026 passwd\r\n');
+    const client = await connect(`ftp://127.0.0.1:${fake.port}/`, { timeoutMs: 3000 });
+    try {
+      await client.remove('tree', { recursive: true });
+      expect(fake.commands.filter((c) => /^(DELE|RMD)/.test(c))).toEqual(['DELE tree/a.txt', 'DELE tree/etc', 'RMD tree']);
+      expect(fake.files.has('tree/etc/passwd')).toBe(true);
     } finally {
       await client.close();
       await fake.close();

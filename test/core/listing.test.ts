@@ -83,8 +83,8 @@ describe('FtpClient.list and the session folder', () => {
 
   it('stat where PWD cannot be gone back to: the listings tell, with no CWD and no SIZE', async () => {
     const { c, s } = await connect({ pwd: '257 "C:\\ftp" is the current directory' });
-    expect(await c.stat('pub')).toEqual({ type: 'dir', size: 4096, modified: new Date('2026-01-01T00:00:00Z') });
-    expect(await c.stat('pub/f.txt')).toEqual({ type: 'file', size: 1, modified: new Date('2026-01-01T00:00:00Z') });
+    expect(await c.stat('pub')).toEqual({ type: 'dir', size: 4096, permissions: 'rwxr-xr-x', modified: new Date('2026-01-01T00:00:00Z') });
+    expect(await c.stat('pub/f.txt')).toEqual({ type: 'file', size: 1, permissions: 'rw-r--r--', modified: new Date('2026-01-01T00:00:00Z') });
     expect(await c.stat('pub/nothing')).toBeUndefined();
     expect(s.commands.filter((l) => /^(CWD|SIZE)/.test(l))).toEqual(['CWD C:\\ftp']);
   });

@@ -231,7 +231,7 @@ describe('verbs on the fake server', () => {
   it('stat where SIZE is refused: a link, from its parent folder listing', async () => {
     const c = await s.fakeWith(withFolders(['pub'], { SIZE: '502 SIZE not implemented' }));
     s.fake!.listings.set('pub', 'lrwxrwxrwx 1 ftp ftp 5 Mar 01 2022 latest -> v1.2\r\n-rw-r--r-- 1 ftp ftp 7 Mar 01 2022 other\r\n');
-    expect(await c.stat('pub/latest')).toEqual({ type: 'link', size: 5, modified: new Date('2022-03-01T00:00:00Z') });
+    expect(await c.stat('pub/latest')).toEqual({ type: 'link', size: 5, permissions: 'rwxrwxrwx', modified: new Date('2022-03-01T00:00:00Z') });
     expect(await c.stat('pub/missing')).toBeUndefined();
     s.fake!.handlers.CWD = '450 Busy';
     expect(await refusal(() => c.stat('pub/latest'))).toMatchObject({ kind: 'temporary', code: 450 });

@@ -18,13 +18,28 @@ describe('the public types of tftp-cli', () => {
     expectTypeOf<Ftp['list']>().returns.resolves.toEqualTypeOf<RemoteEntry[]>();
     expectTypeOf<RemoteEntry['modified']>().toEqualTypeOf<Date | undefined>();
     expectTypeOf<RemoteEntry['type']>().toEqualTypeOf<'file' | 'dir' | 'link'>();
-    expectTypeOf<Ftp['stat']>().returns.resolves.toEqualTypeOf<{ type: 'file' | 'dir' | 'link'; size?: number; modified?: Date } | undefined>();
+    expectTypeOf<Ftp['stat']>().returns.resolves.toEqualTypeOf<lib.RemoteStat | undefined>();
+    expectTypeOf<lib.RemoteStat>().toEqualTypeOf<{ type: 'file' | 'dir' | 'link'; size?: number; modified?: Date; permissions?: string }>();
     expectTypeOf<Ftp['download']>().returns.resolves.toEqualTypeOf<{ bytes: number; skipped?: string }>();
     expectTypeOf<TransferProgress>().toEqualTypeOf<{ file: string; bytes: number; total: number | undefined; rate: number }>();
     expectTypeOf<Ftp['downloadTree']>().returns.resolves.toEqualTypeOf<TreeResult>();
     expectTypeOf<Ftp['mkdir']>().parameters.toEqualTypeOf<[path: string, o?: { recursive?: boolean }]>();
     expectTypeOf<Ftp['close']>().returns.resolves.toBeVoid();
     expectTypeOf<Ftp['client']>().toEqualTypeOf<lib.FtpClient>();
+  });
+
+  it('Ftp and FtpClient: the remote file verbs', () => {
+    expectTypeOf<Ftp['remove']>().parameters.toEqualTypeOf<[path: string, o?: { recursive?: boolean; forceRoot?: boolean }]>();
+    expectTypeOf<Ftp['removeDir']>().parameters.toEqualTypeOf<[path: string]>();
+    expectTypeOf<Ftp['rename']>().parameters.toEqualTypeOf<[from: string, to: string]>();
+    expectTypeOf<Ftp['chmod']>().parameters.toEqualTypeOf<[path: string, mode: string]>();
+    expectTypeOf<Ftp['chmod']>().returns.resolves.toBeVoid();
+    expectTypeOf<Ftp['raw']>().parameters.toEqualTypeOf<[line: string]>();
+    expectTypeOf<Ftp['raw']>().returns.resolves.toEqualTypeOf<lib.RawReply>();
+    expectTypeOf<lib.RawReply>().toEqualTypeOf<{ code: number; lines: string[]; text: string; ok: boolean }>();
+    expectTypeOf(lib.FtpClient.prototype.chmod).returns.resolves.toBeVoid();
+    expectTypeOf(lib.FtpClient.prototype.raw).returns.resolves.toEqualTypeOf<lib.RawReply>();
+    expectTypeOf(lib.FtpClient.prototype.stat).returns.resolves.toEqualTypeOf<lib.RemoteStat | undefined>();
   });
 
   it('the ftplib-shaped layer and the errors stay exported', () => {

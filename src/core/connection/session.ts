@@ -106,6 +106,11 @@ export class FtpSession {
     this.currentType = type;
   }
 
+  /** A TYPE went out that type() did not send (a raw command): the next type() sends TYPE again. */
+  forgetType(): void {
+    this.currentType = undefined;
+  }
+
   /** The greeting was 230: logged in without USER or PASS (see login.ts). */
   get greetedLoggedIn(): boolean {
     return this.loggedIn;

@@ -133,7 +133,7 @@ function canonical(path: string): string {
 }
 
 /** What a listing shows, as a digest: two folders with the same one are the same folder. */
-function listingFingerprint(entries: ListEntry[]): string {
+export function listingFingerprint(entries: ListEntry[]): string {
   const hash = createHash('sha256');
   for (const e of entries) hash.update(`${e.type}\0${e.name}\0${e.size ?? ''}\0${e.modified ?? ''}\n`);
   return hash.digest('hex');

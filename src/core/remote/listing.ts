@@ -28,6 +28,8 @@ export interface Listing {
 export interface ListOptions {
   /** Aborts the listing's transfer (ABOR), as for any download. */
   signal?: AbortSignal | undefined;
+  /** 'list': parsed LIST even where MLSD is offered (its ls -l lines tell a link that some servers' MLSD follows). */
+  format?: 'list' | undefined;
 }
 
 export const MAX_LISTING_BYTES = 64 * 1024 * 1024;
@@ -37,7 +39,7 @@ type Where = 'inside' | 'not-folder' | 'unknown';
 
 /** MLSD when FEAT offers MLST, else LIST; in binary mode, so no server's ASCII conversion gets in the way. */
 export async function listEntries(session: FtpSession, path: string | undefined, opts: ListOptions = {}): Promise<Listing> {
-  const format = (await session.features()).has('MLST') ? 'mlsd' : 'list';
+  const format = opts.format !== 'list' && (await session.features()).has('MLST') ? 'mlsd' : 'list';
   await session.type('I');
   let file = false;
   const lines =

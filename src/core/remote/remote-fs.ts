@@ -1,8 +1,8 @@
 // Verbs on remote files and folders, each mapping the server's replies to
 // typed errors (4xx: 'temporary', 5xx: 'permanent'), so that callers never
 // read reply codes themselves.
-import { ProtocolError } from '../../protocol/errors.js';
-import { isCompletion, isIntermediate, type Reply } from '../../protocol/reply.js';
+import { FtpError, ProtocolError, UnsupportedError } from '../../protocol/errors.js';
+import { isCompletion, isIntermediate, replyText, type Reply } from '../../protocol/reply.js';
 import { checkCommandArgument } from '../../protocol/command.js';
 import { formatMfmt, parseMdtm } from '../../protocol/parse.js';
 import { parseMlsdLine, type EntryType, type ListEntry } from '../../protocol/list.js';
@@ -15,6 +15,8 @@ export interface RemoteStat {
   type: EntryType;
   size?: number;
   modified?: Date;
+  /** Unix permissions as `ls -l` shows them (rw-r--r--), when the server states them. */
+  permissions?: string;
 }
 
 export interface MkdirOptions {
@@ -58,6 +60,28 @@ export async function rename(session: FtpSession, from: string, to: string): Pro
   const reply = await session.command(`RNFR ${from}`);
   if (!isIntermediate(reply)) throw session.replyError(reply);
   await session.voidCommand(`RNTO ${to}`);
+}
+
+/** An octal mode as SITE CHMOD takes it: 3 or 4 digits (644, 0755, 2775). */
+export function checkMode(mode: string): void {
+  if (!/^[0-7]{3,4}$/.test(mode)) throw new FtpError('argument', `mode ${JSON.stringify(mode)}: expected an octal mode such as 644 or 0755`);
+}
+
+/**
+ * SITE CHMOD (a Unix servers' extension, not in RFC 959). A reply that the
+ * server has no such command (500, 502, 504, or a 5xx saying it does not
+ * know it) is a 'permanent' error that says so in words.
+ */
+export async function chmod(session: FtpSession, path: string, mode: string): Promise<void> {
+  checkMode(mode);
+  checkCommandArgument(path, 'path');
+  const reply = await session.command(`SITE CHMOD ${mode} ${path}`, { allowError: true });
+  if (isCompletion(reply)) return;
+  const text = replyText(reply);
+  if ((NOT_IMPLEMENTED.has(reply.code) && reply.code !== 501) || (reply.code >= 500 && /\b(unknown|not (understood|implemented|supported|recogni[sz]ed))\b/i.test(text))) {
+    throw new UnsupportedError('SITE CHMOD', reply.code, text);
+  }
+  throw session.replyError(reply);
 }
 
 /**
@@ -135,6 +159,7 @@ function toStat(entry: ListEntry): RemoteStat {
   const stat: RemoteStat = { type: entry.type };
   if (entry.size !== undefined) stat.size = entry.size;
   if (entry.modified !== undefined) stat.modified = new Date(entry.modified);
+  if (entry.permissions !== undefined) stat.permissions = entry.permissions;
   return stat;
 }
 

@@ -9,6 +9,7 @@ import { IN_CI, INSTALL_HINT, PASSWORD, USER, missingFor, type ServerKind } from
 import { listOverTls } from './raw-ftps.js';
 import { expectSameBytes, type InstanceContext } from './instance.js';
 import { namesAndAddressTests } from './suite-names.js';
+import { remoteCommandTests } from './suite-remote.js';
 import type { RunningServer, StartOptions } from './servers.js';
 import { show, tftp, userArgs, type CliResult } from './tftp.js';
 
@@ -383,6 +384,7 @@ function instanceSuite(kind: ServerKind, def: InstanceDef, caps: Capabilities, r
 
     const ctx: InstanceContext = { server: () => s, certs, run, conn, local };
     namesAndAddressTests(ctx);
+    remoteCommandTests(ctx);
     def.extraTests?.(ctx);
 
     if (def.tls) tlsTests();
