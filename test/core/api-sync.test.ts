@@ -26,7 +26,7 @@ afterAll(async () => {
 beforeEach(async () => {
   local = await mkdtemp(join(tmpdir(), 'tftp-api-sync-'));
   log.clear();
-  ftp = await connect(`ftp://127.0.0.1:${srv.port}/`, { timeoutMs: 5000 });
+  ftp = await connect(`ftp://127.0.0.1:${srv.port}/`, { timeoutMs: 20_000 });
   return async () => {
     await ftp.close();
     await rm(local, { recursive: true, force: true });
