@@ -17,6 +17,8 @@ export interface ConnectionOptions {
   caFile?: string;
   insecure?: boolean;
   pinSha256?: string;
+  /** --limit-rate, in bytes a second: one budget for every connection of the run. */
+  limitRate?: number;
 }
 
 /** Options of get and put. */
@@ -46,6 +48,16 @@ const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 function seconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || n > MAX_SECONDS) throw new InvalidArgumentError(`expected a positive number of seconds, at most ${MAX_SECONDS} (24 days)`);
+  return n;
+}
+
+const RATE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** curl's --limit-rate syntax: bytes a second, or with K, M or G (powers of 1024). */
+export function parseRate(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kmg]?)$/i.exec(value.trim());
+  const n = m ? Math.floor(Number(m[1]) * RATE_UNITS[m[2]!.toLowerCase()]!) : NaN;
+  if (!(n >= 1) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a rate in bytes a second, e.g. 500K, 2M, 1G or 65536');
   return n;
 }
 
@@ -87,5 +99,6 @@ export function addTransferOptions(cmd: Command): Command {
     .option('--retry-delay <seconds>', 'first delay between retries, doubled each time (max 30)', seconds, 1)
     .option('-p, --preserve', 'keep modification times: MDTM on get, MFMT on put (where the server has it)')
     .option('-q, --quiet', 'print nothing but errors')
-    .option('--no-progress', 'no progress bar');
+    .option('--no-progress', 'no progress bar')
+    .option('--limit-rate <rate>', 'at most this many bytes a second over all connections together (500K, 2M, 1G)', parseRate);
 }

@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import type { TlsOptions } from '../core/connection/tls.js';
 import { LocalError, UsageError } from './exit-codes.js';
+import { RateLimiter } from '../core/rate-limit.js';
 
 export type { Session } from '../core/jobs/events.js';
 
@@ -20,6 +21,14 @@ export type { Session } from '../core/jobs/events.js';
  * connection of `-j` starts from there instead of finding out again.
  */
 const learned = new WeakMap<Target, ServerFeatures>();
+/** --limit-rate: one budget for every session of a run (keyed by its Io, made on its first session). */
+const budgets = new WeakMap<Io, RateLimiter>();
+function budgetFor(io: Io, bytesPerSecond: number | undefined): RateLimiter | undefined {
+  if (bytesPerSecond === undefined) return undefined;
+  let limiter = budgets.get(io);
+  if (!limiter) budgets.set(io, (limiter = new RateLimiter(bytesPerSecond)));
+  return limiter;
+}
 function learnedFor(target: Target): ServerFeatures {
   let features = learned.get(target);
   if (!features) learned.set(target, (features = {}));
@@ -41,6 +50,7 @@ export async function openSession(io: Io, target: Target, opts: ConnectionOption
     tls,
     epsv: opts.epsv !== false,
     features: learnedFor(target),
+    rateLimit: budgetFor(io, opts.limitRate),
     signal: io.signal,
   });
 }

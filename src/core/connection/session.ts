@@ -6,6 +6,7 @@ import { featLines, parseFeatures, type ParsedFeatures } from '../../protocol/fe
 import { plainAddress } from '../../protocol/parse.js';
 import type { ControlConnection, ReplyFn, TraceFn } from './control.js';
 import type { TlsOptions, TlsSession } from './tls.js';
+import type { RateLimiter } from '../rate-limit.js';
 import { dial } from './dial.js';
 import { SessionFolder } from './folder.js';
 
@@ -24,6 +25,8 @@ export interface SessionOptions {
   epsv?: boolean | undefined;
   /** What earlier sessions learned about this server's data modes: read and updated by this one. */
   modes?: DataModes | undefined;
+  /** The bytes-a-second budget of every transfer on this session, shared with the other sessions given it. */
+  rateLimit?: RateLimiter | undefined;
 }
 
 /** What a session learned of the server's data connection modes, so later transfers skip what failed. */
@@ -76,6 +79,11 @@ export class FtpSession {
 
   get passive(): boolean {
     return this.passiveMode;
+  }
+
+  /** The rate limit this session's transfers share (see SessionOptions.rateLimit). */
+  get rateLimit(): RateLimiter | undefined {
+    return this.options.rateLimit;
   }
 
   /** What the session has learned of EPSV and EPRT (undefined: not tried yet). */
