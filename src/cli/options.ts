@@ -19,6 +19,8 @@ export interface ConnectionOptions {
   pinSha256?: string;
   /** --limit-rate, in bytes a second: one budget for every connection of the run. */
   limitRate?: number;
+  /** --encoding: the server's names are in this encoding, not UTF-8. */
+  encoding?: string;
 }
 
 /** Options of get and put. */
@@ -76,6 +78,7 @@ export function addConnectionOptions(cmd: Command): Command {
     .addOption(new Option('--active', 'active data connections: EPRT, then PORT'))
     .option('--no-epsv', 'passive mode with PASV only, never EPSV (for servers whose EPSV answers lead nowhere)')
     .option('--timeout <seconds>', 'connect and idle timeout', seconds, 30)
+    .option('--encoding <name>', "the server's names are in this encoding, not UTF-8 (latin1, cp1251, cp1252, shift_jis, gbk …)")
     .option('-v, --verbose', 'trace the protocol on stderr (passwords masked)')
     .option('--no-color', 'no colours (also when NO_COLOR is set or output is not a terminal)');
 }

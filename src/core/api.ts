@@ -37,6 +37,8 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** At most this many bytes a second, over every connection of this client together (a tree's too). */
   limitRate?: number;
+  /** The encoding of the server's names when they are not UTF-8: latin1, cp1251, shift_jis … (iconv-lite names). */
+  encoding?: string;
 }
 
 /** A remote file or folder, as a listing shows it. */
@@ -144,6 +146,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
       tls,
       features,
       rateLimit,
+      encoding: options.encoding,
       signal: options.signal,
     });
   return new Ftp(open, await open(), options.signal);
