@@ -121,9 +121,10 @@ describe('names without --encoding', () => {
 });
 
 describe('bad --encoding', () => {
-  it('an unknown encoding is exit 2 in one line, before connecting', async () => {
+  it.each([[['ls']], [['get', 'f.txt']], [['put', '/dev/null', 'f.txt']], [['doctor']]])('an unknown encoding is exit 2 in one line, before connecting (%j)', async (command) => {
     await start({});
-    const r = await tftp(['ls', '--encoding', 'klingon', ...host()]);
+    const [verb, ...rest] = command;
+    const r = await tftp([verb!, '--encoding', 'klingon', ...host(), ...rest]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('tftp: unknown encoding "klingon" (try latin1, cp1251, cp1252, shift_jis, gbk, euc-kr …)\n');
     expect(server.connections).toEqual([]);
