@@ -67,6 +67,22 @@ describe('--limit-rate', () => {
     expect(seconds).toBeGreaterThan(2.4);
   });
 
+  it('leaves an exact prefix in the .part when interrupted, and -c finishes it', async () => {
+    const dest = join(local, 'cut.bin');
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 600);
+    const cut = await tftp(['get', '-q', '--limit-rate', '128K', `${server.url}/body.bin`, dest], { signal: stop.signal });
+    expect(cut.code).toBe(130);
+    const part = await readFile(dest + '.part');
+    // Slowed: about 0.6 s of 128 KiB/s arrived, far from the whole file.
+    expect(part.length).toBeGreaterThan(0);
+    expect(part.length).toBeLessThan(body.length / 2);
+    expect(part.equals(body.subarray(0, part.length))).toBe(true);
+    const rest = await tftp(['get', '-q', '-c', '--limit-rate', '4M', `${server.url}/body.bin`, dest]);
+    expect(rest.code).toBe(0);
+    expect((await readFile(dest)).equals(body)).toBe(true);
+  });
+
   it('refuses a rate it cannot read: one line, exit 2', async () => {
     for (const bad of ['fast', '2X', '0', '-5K', '']) {
       const r = await tftp(['get', '--limit-rate', bad, `${server.url}/body.bin`, join(local, 'x')]);

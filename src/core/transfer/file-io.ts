@@ -27,7 +27,8 @@ export function takeBuffer(): Buffer {
 
 /** Only buffers nothing else can touch any more (no socket, no pending write). */
 export function giveBack(buffers: Buffer[]): void {
-  for (const b of buffers) if (spare.length < SPARE_MAX) spare.push(b);
+  // Only whole pool buffers: the small ones of a rate-limited read stay with their transfer.
+  for (const b of buffers) if (b.length === BUFFER_BYTES && spare.length < SPARE_MAX) spare.push(b);
 }
 
 /** A file to download into, from `position` on (the caller owns and closes the fd). */

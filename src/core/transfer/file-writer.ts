@@ -36,7 +36,8 @@ export class FileWriter {
   private held: Buffer | undefined;
 
   readonly onread: OnReadOpts = {
-    buffer: () => (this.held = this.free.pop() ?? takeBuffer()),
+    // Under a rate limit, small reads: an even flow, not a burst per 256 KiB buffer.
+    buffer: () => (this.held = this.free.pop() ?? (this.limiter ? Buffer.allocUnsafe(this.limiter.chunkBytes) : takeBuffer())),
     callback: (n: number, buf: Uint8Array) => this.accept(buf as Buffer, n, true),
   };
 
