@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import type { Io } from './io.js';
 import { buildProgram } from './program.js';
 import { EXIT } from './exit-codes.js';
@@ -23,6 +23,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   // `--tls` takes an optional mode: never let it swallow the host that follows.
   argv = argv.map((a, i) => (a === '--tls' && !['explicit', 'implicit'].includes(argv[i + 1] ?? '') ? '--tls=explicit' : a));
   const program = buildProgram(io, packageVersion());
+  argv = withImpliedCommand(argv, program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
@@ -33,6 +34,32 @@ export async function run(argv: string[], io: Io): Promise<number> {
     // Stopped by SIGTERM or SIGHUP rather than Ctrl-C: 128 + that signal's number.
     return code === EXIT.interrupted ? (signalExitCode(io.signal?.reason) ?? code) : code;
   }
+}
+
+const URL_ARGUMENT = /^(?:ftp|ftps|ftpes):\/\/[^/]*(\/.*)?$/i;
+
+/**
+ * curl's habit: a URL with no command before it is downloaded (`tftp
+ * ftp://host/pub/f.iso`), listed when it ends in / or has no path, and with
+ * -T uploaded to. Options before it are stepped over with their values, as
+ * get and put read them; anything else is left for commander to judge.
+ */
+function withImpliedCommand(argv: string[], program: Command): string[] {
+  const options = program.commands.filter((c) => c.name() === 'get' || c.name() === 'put').flatMap((c) => c.options);
+  const takesValue = (token: string) => !token.includes('=') && options.some((o) => o.required && (o.short === token || o.long === token));
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token.startsWith('-') && token !== '-' && token !== '--') {
+      if (takesValue(token)) i++;
+      continue;
+    }
+    const url = URL_ARGUMENT.exec(argv[token === '--' ? i + 1 : i] ?? '');
+    if (!url) return argv;
+    const upload = argv.some((a) => a === '-T' || a === '--upload-file' || a.startsWith('--upload-file='));
+    const command = upload ? 'put' : !url[1] || url[1].endsWith('/') ? 'ls' : 'get';
+    return [command, ...argv];
+  }
+  return argv;
 }
 
 /** "transfer interrupted by SIGTERM": which signal stopped the run, unless it was Ctrl-C. */

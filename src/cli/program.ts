@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { Io } from './io.js';
-import { addConnectionOptions, addMultiFileOptions, addTransferOptions, type TransferFlags } from './options.js';
-import type { GetFlags } from './settings.js';
+import { addConnectionOptions, addMultiFileOptions, addTransferOptions, applyCurlAliases } from './options.js';
+import type { GetFlags, PutFlags } from './settings.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import type { LsFlags } from './commands/ls.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -34,7 +34,7 @@ Examples:
  */
 export function buildProgram(io: Io, version: string): Command {
   const program = new Command('tftp')
-    .description('A fast, scriptable FTP client.')
+    .description('A fast, scriptable FTP client.\nA URL with no command is downloaded, or listed when it ends in / (as curl does): tftp ftp://host/pub/f.iso')
     .version(version, '-V, --version')
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .showHelpAfterError('(run with --help for usage)')
@@ -63,6 +63,8 @@ export function buildProgram(io: Io, version: string): Command {
       if (!/^[0-9a-f]{64}$/i.test(v)) throw new InvalidArgumentError('expected a SHA-256: 64 hex digits');
       return v.toLowerCase();
     })
+    .option('-o, --output <file>', "the local file (curl's form of the [local] argument; - for stdout)")
+    .option('-O, --remote-name', 'name the local file after the remote one (the default; as in curl)')
     .addHelpText('after', EXAMPLES.get)
     .action(async (target: string, a: string | undefined, b: string | undefined, opts: GetFlags) => {
       const { get } = await import('./commands/get.js');
@@ -74,14 +76,15 @@ export function buildProgram(io: Io, version: string): Command {
       .command('put')
       .description('upload a file')
       .argument('<host|url>', 'server name or ftp://[user[:password]@]host[:port]/path (a trailing / keeps the local name)')
-      .argument('<local>', 'local file (- for stdin)')
+      .argument('[local]', 'local file (- for stdin); with -T, the remote name')
       .argument('[remote]', 'remote name (default: the local basename)'),
   ))
     .option('--create-dirs', "make the remote path's missing folders first (MKD)")
     .option('--append', 'add to the end of the remote file (APPE); a missing file is made')
     .option('--atomic', 'upload to a temporary name in the same folder, renamed over the final name when complete')
+    .option('-T, --upload-file <file>', "the local file (curl's form of the <local> argument)")
     .addHelpText('after', EXAMPLES.put)
-    .action(async (target: string, local: string, remote: string | undefined, opts: TransferFlags) => {
+    .action(async (target: string, local: string | undefined, remote: string | undefined, opts: PutFlags) => {
       const { put } = await import('./commands/put.js');
       await put(io, target, local, remote, opts);
     });
@@ -105,6 +108,9 @@ export function buildProgram(io: Io, version: string): Command {
   registerDoctor(program, io);
   registerSync(program, io);
   registerRemoteCommands(program, io);
+
+  // --cacert, -C: curl's names, turned into tftp's before the action runs.
+  program.hook('preAction', (_program, action) => applyCurlAliases(action));
 
   for (const cmd of program.commands) {
     cmd.exitOverride().showHelpAfterError('(run with --help for usage)').addHelpText('after', `\n${EXIT_CODES_HELP}`);

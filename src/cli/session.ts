@@ -11,6 +11,8 @@ import { readFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import type { TlsOptions } from '../core/connection/tls.js';
 import { LocalError, UsageError } from './exit-codes.js';
+import { RateLimiter } from '../core/rate-limit.js';
+import { loadCodec } from '../core/connection/codec.js';
 
 export type { Session } from '../core/jobs/events.js';
 
@@ -20,13 +22,27 @@ export type { Session } from '../core/jobs/events.js';
  * connection of `-j` starts from there instead of finding out again.
  */
 const learned = new WeakMap<Target, ServerFeatures>();
+/** --limit-rate: one budget for every session of a run (keyed by its Io, made on its first session). */
+const budgets = new WeakMap<Io, RateLimiter>();
+function budgetFor(io: Io, bytesPerSecond: number | undefined): RateLimiter | undefined {
+  if (bytesPerSecond === undefined) return undefined;
+  let limiter = budgets.get(io);
+  if (!limiter) budgets.set(io, (limiter = new RateLimiter(bytesPerSecond)));
+  return limiter;
+}
 function learnedFor(target: Target): ServerFeatures {
   let features = learned.get(target);
   if (!features) learned.set(target, (features = {}));
   return features;
 }
 
+/** Names that are not UTF-8 are told about once a run, however many sessions see them. */
+const toldNotUtf8 = new WeakSet<Io>();
+export const NOT_UTF8_HINT = 'the server sent names that are not valid UTF-8 (shown as \uFFFD): if they look wrong, give their encoding, e.g. --encoding latin1, cp1251 or shift_jis';
+
 export async function openSession(io: Io, target: Target, opts: ConnectionOptions): Promise<Session> {
+  // An unknown --encoding is found before connecting (and before any password prompt).
+  if (opts.encoding !== undefined) await loadCodec(opts.encoding);
   const tls = await tlsOptions(io, target, opts); // a bad --ca-file is found before any password prompt
   const { user, password } = await credentials(io, target, opts);
   const trace = opts.verbose ? (dir: string, line: string) => io.stderr.write(`${dir} ${printable(line)}\n`) : undefined;
@@ -41,6 +57,13 @@ export async function openSession(io: Io, target: Target, opts: ConnectionOption
     tls,
     epsv: opts.epsv !== false,
     features: learnedFor(target),
+    rateLimit: budgetFor(io, opts.limitRate),
+    encoding: opts.encoding,
+    onInvalidUtf8: () => {
+      if (toldNotUtf8.has(io)) return;
+      toldNotUtf8.add(io);
+      warn(io, NOT_UTF8_HINT);
+    },
     signal: io.signal,
   });
 }

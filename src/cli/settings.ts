@@ -15,6 +15,10 @@ export interface GetFlags extends TransferFlags {
   sha256?: string;
   segments?: number;
   verify?: boolean;
+  /** -o: the local file, as curl names it. */
+  output?: string;
+  /** -O: the remote basename (what tftp does anyway). */
+  remoteName?: boolean;
 }
 
 /** The flags as the core's download settings. */
@@ -41,6 +45,8 @@ export interface PutFlags extends TransferFlags {
   createDirs?: boolean;
   append?: boolean;
   atomic?: boolean;
+  /** -T: the local file, as curl names it. */
+  uploadFile?: string;
 }
 
 /** The flags as the core's upload settings. */

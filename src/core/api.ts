@@ -6,6 +6,7 @@ import type { FtpClient, ServerFeatures } from './client.js';
 import type { TraceFn } from './connection/control.js';
 import type { TlsOptions } from './connection/tls.js';
 import { parseTarget } from './target.js';
+import { RateLimiter } from './rate-limit.js';
 import { openSession } from './jobs/connect.js';
 import { withRetries } from './jobs/retry.js';
 import { downloadFile, localFor, type DownloadSettings, type Seen } from './jobs/download.js';
@@ -41,6 +42,10 @@ export interface ConnectOptions {
   trace?: TraceFn;
   /** Aborts whatever runs when it fires: ABOR for a transfer, a hang-up otherwise. */
   signal?: AbortSignal;
+  /** At most this many bytes a second, over every connection of this client together (a tree's too). */
+  limitRate?: number;
+  /** The encoding of the server's names when they are not UTF-8: latin1, cp1251, shift_jis … (iconv-lite names). */
+  encoding?: string;
 }
 
 /** A remote file or folder, as a listing shows it. */
@@ -124,6 +129,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     tls = { mode, ...(ca.length ? { ca } : {}), ...(options.tls?.pinSha256 ? { pinSha256: options.tls.pinSha256 } : {}), ...(options.tls?.insecure ? { insecure: true } : {}) };
   }
   const features: ServerFeatures = {}; // what one connection learns, the others know
+  const rateLimit = options.limitRate === undefined ? undefined : new RateLimiter(options.limitRate); // one budget for all of them
   const open: OpenSession = () =>
     openSession({
       host: target.host,
@@ -136,6 +142,8 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
       trace: options.trace,
       tls,
       features,
+      rateLimit,
+      encoding: options.encoding,
       signal: options.signal,
     });
   return new Ftp(open, await open(), options.signal);

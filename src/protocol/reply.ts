@@ -38,6 +38,12 @@ const CODE_ONLY = /^(\d{3})$/;
 export class ReplyReader {
   /** Sees each line as it arrives, without its line ending (the -v trace). */
   onLine: ((line: string) => void) | undefined;
+  /**
+   * Turns a line's bytes buf[start, end) into text: UTF-8 unless the
+   * session's names are in another encoding (the caller brings the decoder,
+   * so this module stays free of I/O and of code pages).
+   */
+  decode: (buf: Buffer, start: number, end: number) => string = (buf, start, end) => buf.toString('utf8', start, end);
   private partial: Buffer[] = [];
   private partialBytes = 0;
   private pending: { code: string; lines: string[]; bytes: number } | null = null;
@@ -96,7 +102,7 @@ export class ReplyReader {
     if (nul !== -1 && nul < end) {
       throw new ProtocolError('malformed reply: NUL byte in reply');
     }
-    const line = buf.toString('utf8', start, end);
+    const line = this.decode(buf, start, end);
     this.onLine?.(line);
     // Count the terminator too, so a flood of empty lines is bounded as well.
     if (this.pending) return this.continueReply(line, lf - start + 1);

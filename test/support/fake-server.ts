@@ -84,6 +84,12 @@ export interface FakeServerOptions {
    * address, e.g. to let another host connect there first or to delay.
    */
   beforeActiveConnect?: (target: { host: string; port: number }, session: FakeSession) => unknown;
+  /**
+   * How command lines are decoded (default utf8). 'latin1' keeps every byte
+   * as one character, so `Buffer.from(line, 'latin1')` gives back the bytes
+   * sent, and file names are keys in that form.
+   */
+  commandEncoding?: BufferEncoding;
 }
 
 const PASSIVE_WAIT_MS = 10_000;
@@ -108,7 +114,7 @@ export class FakeSession {
 
   /** Writes raw bytes in order with earlier writes (byte by byte when the server says so). */
   send(raw: string | Buffer): Promise<void> {
-    const buf = typeof raw === 'string' ? Buffer.from(raw) : raw;
+    const buf = typeof raw === 'string' ? Buffer.from(raw, this.server.commandEncoding) : raw;
     const oneByte = this.server.byteByByte;
     this.out = this.out.then(async () => {
       if (!oneByte) return void (await write(this.socket, buf));
@@ -206,6 +212,7 @@ export class FakeServer {
   pasvReply: FakeServerOptions['pasvReply'];
   epsvReply: FakeServerOptions['epsvReply'];
   beforeActiveConnect: FakeServerOptions['beforeActiveConnect'];
+  commandEncoding: BufferEncoding;
   files = new Map<string, Buffer>();
   /** Raw LIST output per folder (the one the LIST argument names from the session's folder, without a leading '/'), replacing the generated one. */
   listings = new Map<string, string>();
@@ -236,6 +243,7 @@ export class FakeServer {
     this.pasvReply = opts.pasvReply;
     this.epsvReply = opts.epsvReply;
     this.beforeActiveConnect = opts.beforeActiveConnect;
+    this.commandEncoding = opts.commandEncoding ?? 'utf8';
     this.handlers = { ...opts.handlers };
     this.dataFaults = { ...opts.dataFaults };
     for (const [name, body] of Object.entries(opts.files ?? {})) {
@@ -286,7 +294,7 @@ export class FakeServer {
 
     let queue = Promise.resolve();
     let buffered = '';
-    sock.setEncoding('utf8'); // decodes characters split across chunks
+    sock.setEncoding(this.commandEncoding); // decodes characters split across chunks
     sock.on('data', (chunk: string) => {
       buffered += chunk;
       let nl: number;
@@ -463,10 +471,10 @@ const DEFAULTS: Record<string, Builtin> = {
   },
   MLSD: (ctx) => {
     const body = ctx.server.mlsd.get(resolvePath(ctx.session.cwd, ctx.arg));
-    return body === undefined ? ctx.session.reply(502, 'MLSD not implemented') : sendData(ctx, Buffer.from(body), 'Here comes the machine listing');
+    return body === undefined ? ctx.session.reply(502, 'MLSD not implemented') : sendData(ctx, Buffer.from(body, ctx.server.commandEncoding), 'Here comes the machine listing');
   },
-  LIST: (ctx) => sendData(ctx, Buffer.from(ctx.server.listings.get(resolvePath(ctx.session.cwd, ctx.arg)) ?? listing(ctx.server, true)), 'Here comes the directory listing'),
-  NLST: (ctx) => sendData(ctx, Buffer.from(listing(ctx.server, false)), 'Here comes the directory listing'),
+  LIST: (ctx) => sendData(ctx, Buffer.from(ctx.server.listings.get(resolvePath(ctx.session.cwd, ctx.arg)) ?? listing(ctx.server, true), ctx.server.commandEncoding), 'Here comes the directory listing'),
+  NLST: (ctx) => sendData(ctx, Buffer.from(listing(ctx.server, false), ctx.server.commandEncoding), 'Here comes the directory listing'),
   STOR: (ctx) => receiveData(ctx, false),
   APPE: (ctx) => receiveData(ctx, true),
   ABOR: async ({ session }) => {

@@ -49,6 +49,8 @@ export async function doctor(io: Io, targetArg: string, opts: DoctorFlags): Prom
     import('../session.js'),
   ]);
   const target = parseTarget(targetArg);
+  // An unknown --encoding is a usage error before connecting, as for the other commands.
+  if (opts.encoding !== undefined) await (await import('../../core/connection/codec.js')).loadCodec(opts.encoding);
   // Without --tls, the same settings verify doctor's trial of AUTH TLS.
   const { mode, verify: trial } = await tlsSettings(target, opts);
   const { user, password } = await credentials(io, target, opts);
@@ -70,6 +72,7 @@ export async function doctor(io: Io, targetArg: string, opts: DoctorFlags): Prom
       tls,
       tlsTrial: trial,
       caFile: opts.caFile,
+      encoding: opts.encoding,
       trace,
       onStep,
       signal: io.signal,

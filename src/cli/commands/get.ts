@@ -12,6 +12,7 @@ import { hasGlob } from '../../core/jobs/download-tree.js';
 /** tftp get <host|url> [remote] [local] */
 export async function get(io: Io, targetArg: string, arg1: string | undefined, arg2: string | undefined, opts: GetFlags): Promise<void> {
   const target = parseTarget(targetArg);
+  [arg1, arg2] = curlOutput(target, arg1, arg2, opts);
   if (opts.recursive || hasGlob(target.isUrl ? (target.path ?? '') : (arg1 ?? ''))) {
     const { getTree } = await import('./get-tree.js');
     return getTree(io, target, arg1, arg2, opts);
@@ -36,6 +37,15 @@ export async function get(io: Io, targetArg: string, arg1: string | undefined, a
     progressFor: () => createProgress(io, { name: download.remotePath, verb: 'downloaded', quiet: !!opts.quiet || !!opts.json, bar: opts.progress }),
   });
   await finishBatch(io, outcome, !!opts.json);
+}
+
+/** -o FILE is the [local] argument, and -O says to keep the remote name (the default): neither with a local argument. */
+function curlOutput(target: Target, arg1: string | undefined, arg2: string | undefined, opts: GetFlags): [string | undefined, string | undefined] {
+  const local = target.isUrl ? arg1 : arg2;
+  if (opts.remoteName && (opts.output !== undefined || local !== undefined)) throw new UsageError('-O keeps the remote name: it cannot be combined with -o or a local name');
+  if (opts.output === undefined) return [arg1, arg2];
+  if (local !== undefined) throw new UsageError('-o names the local file: give it either with -o or as an argument');
+  return target.isUrl ? [opts.output, arg2] : [arg1, opts.output];
 }
 
 function planDownload(io: Io, target: Target, arg1: string | undefined, arg2: string | undefined, opts: GetFlags): Download {

@@ -1,7 +1,7 @@
-import { StringDecoder } from 'node:string_decoder';
 import { Writable } from 'node:stream';
 import type { ListEntry } from '../../protocol/list.js';
 import { listRaw } from '../../core/remote/listing.js';
+import type { ChunkDecoder } from '../../core/connection/codec.js';
 import type { Io } from '../io.js';
 import type { ConnectionOptions } from '../options.js';
 import { checkRemoteName, parseTarget } from '../target.js';
@@ -32,7 +32,7 @@ export async function ls(io: Io, targetArg: string, pathArg: string | undefined,
       else await writeTable(io, listing.entries);
       return;
     }
-    const out = new PrintableLines(io.stdout);
+    const out = new PrintableLines(io.stdout, client.session.codec.decoder());
     await listRaw(client, opts.names ? 'NLST' : 'LIST', path, out, { signal: io.signal });
     out.flush();
   });
@@ -92,16 +92,18 @@ function jsonText(value: unknown, indent?: number): string {
 }
 
 /**
- * Raw listing text -> printable() line by line, line breaks kept: UTF-8 is
+ * Raw listing text -> printable() line by line, line breaks kept: the names' encoding is
  * decoded across chunk boundaries, and the CRs that end a line (CR CR LF
  * from some servers) are dropped, even when the LF comes in the next chunk.
  */
 class PrintableLines extends Writable {
-  private readonly decoder = new StringDecoder('utf8');
   /** CRs at the end of the last chunk: a line ending if an LF follows, text otherwise. */
   private heldCrs = 0;
 
-  constructor(private readonly out: NodeJS.WritableStream) {
+  constructor(
+    private readonly out: NodeJS.WritableStream,
+    private readonly decoder: ChunkDecoder,
+  ) {
     super();
   }
 

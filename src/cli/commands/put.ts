@@ -11,9 +11,14 @@ import { firstBytes, uploadFile, type Upload } from '../../core/jobs/upload.js';
 import { checkPutFlags, uploadSettings, type PutFlags } from '../settings.js';
 import { openSource } from '../../core/local/special-files.js';
 
-/** tftp put <host|url> <local> [remote] */
-export async function put(io: Io, targetArg: string, local: string, remoteArg: string | undefined, opts: PutFlags): Promise<void> {
+/** tftp put <host|url> <local> [remote], or tftp put -T <local> <host|url> [remote] */
+export async function put(io: Io, targetArg: string, localArg: string | undefined, remoteArg: string | undefined, opts: PutFlags): Promise<void> {
   const target = parseTarget(targetArg);
+  // -T FILE (curl) names the local file: the argument after the host is then the remote name.
+  if (opts.uploadFile !== undefined && remoteArg !== undefined) throw new UsageError('too many arguments: with -T, give the host (or URL) and at most the remote name');
+  const local = opts.uploadFile ?? localArg;
+  if (opts.uploadFile !== undefined) remoteArg = localArg;
+  if (local === undefined) throw new UsageError('missing the local file to put (or -T FILE)');
   checkPutFlags(opts);
   if (opts.recursive) {
     const { putTree } = await import('./put-tree.js');

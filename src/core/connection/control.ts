@@ -2,6 +2,7 @@ import { Socket } from 'node:net';
 import { FtpError, ProtocolError } from '../../protocol/errors.js';
 import { ReplyReader, sniffOpening, type Reply } from '../../protocol/reply.js';
 import { checkCommandArgument, traceCommand } from '../../protocol/command.js';
+import { utf8Codec, type NameCodec } from './codec.js';
 
 /** '>' a command sent, '<' a reply line, '*' a note (TLS details). */
 export type TraceFn = (direction: '>' | '<' | '*', line: string) => void;
@@ -55,6 +56,7 @@ export class ControlConnection {
   private readonly unanswered: string[] = [];
 
   private current!: Socket;
+  private names: NameCodec = utf8Codec();
   /** The first bytes of a clear-text connection, until they tell FTP from SSH or TLS. */
   private opening: Buffer | undefined;
 
@@ -69,6 +71,12 @@ export class ControlConnection {
     if (trace) this.reader.onLine = (line) => trace('<', line);
     if (!(socket as { encrypted?: boolean }).encrypted) this.opening = Buffer.alloc(0);
     this.attach(socket);
+  }
+
+  /** How commands are encoded and replies decoded (UTF-8 until told otherwise). */
+  set codec(codec: NameCodec) {
+    this.names = codec;
+    this.reader.decode = (buf, start, end) => codec.decode(buf, start, end);
   }
 
   /** The socket commands travel on: TCP, or TLS after an upgrade. */
@@ -112,9 +120,21 @@ export class ControlConnection {
   send(...lines: string[]): void {
     for (const line of lines) checkCommandArgument(line, 'command');
     if (this.closedWith) throw this.closedWith;
+    // Every line encoded before any goes out: one that cannot be sends nothing.
+    const bytes = lines.map((line) => this.encode(line));
     for (const line of lines) this.trace?.('>', traceCommand(line));
     if (this.onReply) for (const line of lines) this.unanswered.push(traceCommand(line));
-    this.socket.write(lines.map((line) => line + '\r\n').join(''));
+    this.socket.write(bytes.length === 1 ? bytes[0]! : Buffer.concat(bytes));
+  }
+
+  private encode(line: string): Buffer {
+    try {
+      return this.names.encode(line + '\r\n');
+    } catch (err) {
+      // The message shows the command as the trace does: a password stays masked.
+      if (err instanceof FtpError) throw new FtpError('argument', `${JSON.stringify(traceCommand(line))} cannot be sent: it has characters that ${this.names.name} cannot write`);
+      throw err;
+    }
   }
 
   /**

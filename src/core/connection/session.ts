@@ -6,6 +6,8 @@ import { featLines, parseFeatures, type ParsedFeatures } from '../../protocol/fe
 import { plainAddress } from '../../protocol/parse.js';
 import type { ControlConnection, ReplyFn, TraceFn } from './control.js';
 import type { TlsOptions, TlsSession } from './tls.js';
+import type { RateLimiter } from '../rate-limit.js';
+import { loadCodec, utf8Codec, type NameCodec } from './codec.js';
 import { dial } from './dial.js';
 import { SessionFolder } from './folder.js';
 
@@ -24,6 +26,12 @@ export interface SessionOptions {
   epsv?: boolean | undefined;
   /** What earlier sessions learned about this server's data modes: read and updated by this one. */
   modes?: DataModes | undefined;
+  /** The bytes-a-second budget of every transfer on this session, shared with the other sessions given it. */
+  rateLimit?: RateLimiter | undefined;
+  /** The encoding of the server's names (commands, replies, listings): UTF-8 by default; e.g. latin1, cp1251, shift_jis. */
+  encoding?: string | undefined;
+  /** Called when the server sends text that is not valid UTF-8 (without `encoding`): its names are probably in another one. */
+  onInvalidUtf8?: (() => void) | undefined;
 }
 
 /** What a session learned of the server's data connection modes, so later transfers skip what failed. */
@@ -66,12 +74,15 @@ export class FtpSession {
   private readonly place = new SessionFolder();
   private parsedFeatures: ParsedFeatures | undefined;
   private transfers = 0;
+  /** How names are encoded in commands and decoded from replies and listings (the encoding's codec is loaded on connect). */
+  codec: NameCodec;
 
-  constructor(private readonly options: SessionOptions = {}) {
+  constructor(readonly options: SessionOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.passiveMode = options.passive ?? true;
     this.learned = options.modes ?? {};
     if (options.epsv === false) this.learned.epsv = false;
+    this.codec = utf8Codec(options.onInvalidUtf8);
   }
 
   get passive(): boolean {
@@ -127,6 +138,7 @@ export class FtpSession {
     // node:tls is loaded only for FTPS, and before connecting: TLS must be able to
     // start before any byte from the server can be read as a reply.
     if (tls) this.tlsSession = new (await import('./tls.js')).TlsSession(tls, host, this.timeoutMs);
+    if (this.options.encoding !== undefined) this.codec = await loadCodec(this.options.encoding, this.options.onInvalidUtf8);
     this.dialling = new AbortController();
     const { greeting } = await dial(host, port, {
       timeoutMs: this.timeoutMs,
@@ -135,7 +147,8 @@ export class FtpSession {
       tls: tls && { mode: tls.mode, session: this.tlsSession! },
       signal: this.dialling.signal,
       handshaking: (raw) => (this.handshaking = raw),
-      opened: (control) => (this.control = control),
+      // Replies are decoded with the session's codec from the greeting on.
+      opened: (control) => void ((this.control = control).codec = this.codec),
     }).finally(() => (this.dialling = undefined));
     // 230: logged in already (as curl and lftp accept): login() sends no USER.
     this.loggedIn = greeting.code === 230;

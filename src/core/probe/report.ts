@@ -18,6 +18,8 @@ export interface ProbeOptions {
   trace?: TraceFn | undefined;
   /** Called before each step, e.g. to show progress. */
   onStep?: ((what: string) => void) | undefined;
+  /** The encoding of the server's names, when not UTF-8 (--encoding). */
+  encoding?: string | undefined;
   signal?: AbortSignal | undefined;
   /** Our clock (tests). */
   now?: () => Date;

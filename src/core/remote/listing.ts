@@ -122,7 +122,7 @@ export async function retrieveText(session: FtpSession, cmd: string, maxBytes = 
     },
   });
   await retrieve(session, cmd, sink, { signal: opts.signal });
-  return Buffer.concat(chunks).toString('utf8');
+  return session.codec.decode(Buffer.concat(chunks));
 }
 
 async function listLines(session: FtpSession, arg: string | undefined, where: Where, path: string | undefined, opts: ListOptions): Promise<string[]> {

@@ -1,5 +1,6 @@
 import { readSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { sleep, type RateLimiter } from '../rate-limit.js';
 
 /**
  * The fast path between a data connection and a local file: a few reusable
@@ -26,7 +27,8 @@ export function takeBuffer(): Buffer {
 
 /** Only buffers nothing else can touch any more (no socket, no pending write). */
 export function giveBack(buffers: Buffer[]): void {
-  for (const b of buffers) if (spare.length < SPARE_MAX) spare.push(b);
+  // Only whole pool buffers: the small ones of a rate-limited read stay with their transfer.
+  for (const b of buffers) if (b.length === BUFFER_BYTES && spare.length < SPARE_MAX) spare.push(b);
 }
 
 /** A file to download into, from `position` on (the caller owns and closes the fd). */
@@ -64,9 +66,9 @@ export class LocalFileError extends Error {
  * pool (a futex wake-up each way for every buffer). The socket keeps
  * draining in the kernel meanwhile.
  */
-function readAt(fd: number, buf: Buffer, position: number): number {
+function readAt(fd: number, buf: Buffer, position: number, max: number): number {
   try {
-    return readSync(fd, buf, 0, buf.length, position);
+    return readSync(fd, buf, 0, Math.min(buf.length, max), position);
   } catch (err) {
     throw new LocalFileError(err as Error);
   }
@@ -77,7 +79,7 @@ function readAt(fd: number, buf: Buffer, position: number): number {
  * sending side. At most IN_FLIGHT buffers exist; a buffer is reused once the
  * socket has handed it to the kernel.
  */
-export async function sendFile(socket: Socket, source: FileSource, onBytes: (n: number) => void, convert?: Converter): Promise<void> {
+export async function sendFile(socket: Socket, source: FileSource, onBytes: (n: number) => void, convert?: Converter, limiter?: RateLimiter): Promise<void> {
   const free: Buffer[] = [];
   // Writes complete in order, so one callback serves them all: the oldest buffer in flight is free again.
   const sending: Buffer[] = [];
@@ -102,6 +104,8 @@ export async function sendFile(socket: Socket, source: FileSource, onBytes: (n: 
   socket.once('close', () => fail(new Error('data connection closed by the server')));
 
   let position = source.position;
+  // Under a rate limit, small reads make an even flow rather than a burst per buffer.
+  const readMax = limiter ? limiter.chunkBytes : Infinity;
   for (let turn = 1; ; turn++) {
     // While the kernel takes every write at once, this loop never waits for I/O:
     // let timers and signals (progress, Ctrl-C) have a turn every few buffers.
@@ -115,8 +119,16 @@ export async function sendFile(socket: Socket, source: FileSource, onBytes: (n: 
       await new Promise<void>((resolve) => (waiter = resolve));
       continue;
     }
-    const n = readAt(source.fd, buf, position);
+    const n = readAt(source.fd, buf, position, readMax);
     if (n === 0) break;
+    const wait = limiter?.take(n) ?? 0;
+    if (wait > 0) {
+      await sleep(wait);
+      if (socket.destroyed || failure) {
+        free.push(buf);
+        continue; // the loop's checks report why
+      }
+    }
     position += n;
     onBytes(n);
     const chunk = n === buf.length ? buf : buf.subarray(0, n);

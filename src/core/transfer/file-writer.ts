@@ -1,6 +1,7 @@
 import { write, writeSync } from 'node:fs';
 import type { OnReadOpts, Socket } from 'node:net';
 import { IN_FLIGHT, LocalFileError, giveBack, takeBuffer, type Converter, type FileTarget } from './file-io.js';
+import type { RateLimiter } from '../rate-limit.js';
 
 /** Chunks up to this size are written synchronously (see writeFully). */
 const SYNC_WRITE_MAX = 32 * 1024;
@@ -23,6 +24,10 @@ export class FileWriter {
   private writing = false;
   /** We asked the socket to stop reading; the next completed write resumes it. */
   private paused = false;
+  /** Stopped for the rate limit: a timer resumes the socket (unless writes hold it paused). */
+  private throttled: NodeJS.Timeout | undefined;
+  /** The rate limit's wait ended before run() had the socket: run() resumes it. */
+  private resumeOnRun = false;
   private position: number;
   private socket: Socket | undefined;
   private failure: Error | undefined;
@@ -31,7 +36,8 @@ export class FileWriter {
   private held: Buffer | undefined;
 
   readonly onread: OnReadOpts = {
-    buffer: () => (this.held = this.free.pop() ?? takeBuffer()),
+    // Under a rate limit, small reads: an even flow, not a burst per 256 KiB buffer.
+    buffer: () => (this.held = this.free.pop() ?? (this.limiter ? Buffer.allocUnsafe(this.limiter.chunkBytes) : takeBuffer())),
     callback: (n: number, buf: Uint8Array) => this.accept(buf as Buffer, n, true),
   };
 
@@ -51,6 +57,7 @@ export class FileWriter {
     private readonly convert?: Converter,
     private readonly limit = Infinity,
     private readonly onWritten?: (n: number) => void,
+    private readonly limiter?: RateLimiter,
   ) {
     this.position = target.position;
   }
@@ -65,7 +72,7 @@ export class FileWriter {
     // With onread, bytes flow before we are handed the socket: catch up on
     // what they asked for meanwhile (a stop, a pause whose writes are done).
     if (this.complete || this.failure) socket.destroy();
-    else if (this.paused && this.queue.length < IN_FLIGHT) this.resume();
+    else if (this.paused ? this.queue.length < IN_FLIGHT : this.resumeOnRun) this.resume();
     if (!usesOnread) {
       socket.on('data', (chunk: Buffer) => {
         if (!this.accept(chunk, chunk.length, false)) socket.pause(); // accept() noted the pause
@@ -82,6 +89,7 @@ export class FileWriter {
   }
 
   private async finish(ended: boolean, socketError: Error | undefined): Promise<void> {
+    clearTimeout(this.throttled);
     await this.whenIdle();
     // The socket has closed and no write is pending: no one else holds these.
     giveBack(this.held ? [...this.free.splice(0), this.held] : this.free.splice(0));
@@ -112,9 +120,22 @@ export class FileWriter {
       this.socket?.destroy(); // the rest belongs to another range
       return false;
     }
-    if (this.queue.length < IN_FLIGHT) return true;
+    const wait = this.limiter?.take(n) ?? 0;
+    if (wait > 0) this.throttle(wait);
+    if (this.queue.length < IN_FLIGHT) return wait === 0;
     this.paused = true;
     return false;
+  }
+
+  /** Stops reading for `ms` (the rate limit); the writes' own pause, if any, still holds after it. */
+  private throttle(ms: number): void {
+    clearTimeout(this.throttled);
+    this.throttled = setTimeout(() => {
+      this.throttled = undefined;
+      if (this.paused || this.complete || this.failure) return;
+      if (this.socket) this.socket.resume();
+      else this.resumeOnRun = true;
+    }, ms);
   }
 
   private writeOut(data: Buffer, pooled: Buffer | undefined): void {
@@ -164,7 +185,9 @@ export class FileWriter {
   private resume(): void {
     if (!this.socket) return; // run() resumes once it has the socket
     this.paused = false;
-    this.socket.resume(); // restarts reading, for 'data' events and onread alike
+    this.resumeOnRun = false;
+    // restarts reading, for 'data' events and onread alike (after the rate limit's wait)
+    if (!this.throttled) this.socket.resume();
   }
 
   private whenIdle(): Promise<void> {

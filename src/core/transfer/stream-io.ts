@@ -4,6 +4,7 @@ import { Transform, type Readable, type Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import { FtpError } from '../../protocol/errors.js';
 import { LocalFileError } from './file-io.js';
+import type { RateLimiter } from '../rate-limit.js';
 
 /**
  * Socket -> (converter) -> destination with back-pressure. Unlike pipeline(),
@@ -41,14 +42,21 @@ export function receive(socket: Socket, convert: Transform | undefined, dest: Wr
   });
 }
 
-/** A TYPE A converter (protocol/ascii.ts) as a stream stage. */
-export function converter(conv: { push(b: Buffer): Buffer; flush?(): Buffer }): Transform {
+/**
+ * A TYPE A converter (protocol/ascii.ts) as a stream stage; with a rate
+ * limit, each chunk is passed on once the budget has paid for it (the
+ * stage's buffer then holds the socket back, as any slow reader does).
+ */
+export function converter(conv: { push(b: Buffer): Buffer; flush?(): Buffer } | undefined, limiter?: RateLimiter): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
-      cb(null, conv.push(chunk));
+      const out = conv ? conv.push(chunk) : chunk;
+      const wait = limiter?.take(chunk.length) ?? 0;
+      if (wait > 0) setTimeout(() => cb(null, out), wait);
+      else cb(null, out);
     },
     flush(cb) {
-      cb(null, conv.flush?.());
+      cb(null, conv?.flush?.());
     },
   });
 }

@@ -63,14 +63,15 @@ export async function retrieve(session: FtpSession, cmd: string, dest: Writable 
   let start: TransferStart;
   let cut = () => false;
   if (isFileTarget(dest)) {
-    const writer = new FileWriter(dest, count, ascii ? new CrlfToLf() : undefined, opts.length ?? Infinity, opts.onWritten);
+    const writer = new FileWriter(dest, count, ascii ? new CrlfToLf() : undefined, opts.length ?? Infinity, opts.onWritten, session.options.rateLimit);
     start = await transfercmd(session, cmd, opts.rest, writer.onread);
     data = writer.run(start.socket, start.usesOnread);
     if (opts.length !== undefined) cut = () => writer.complete;
   } else {
     start = await transfercmd(session, cmd, opts.rest);
     start.socket.on('data', (chunk: Buffer) => count(chunk.length));
-    data = receive(start.socket, ascii ? converter(new CrlfToLf()) : undefined, dest, !!opts.keepOpen);
+    const limit = session.options.rateLimit;
+    data = receive(start.socket, ascii || limit ? converter(ascii ? new CrlfToLf() : undefined, limit) : undefined, dest, !!opts.keepOpen);
   }
   opts.onStart?.(start.size);
   await settle(session, start.socket, data, opts, cut);
@@ -92,10 +93,11 @@ export async function store(session: FtpSession, cmd: string, source: Readable |
   const onBytes = opts.onBytes ?? (() => {});
   let sent: Promise<void>;
   if (isFileTarget(source)) {
-    sent = sendFile(socket, source, onBytes, ascii ? new LfToCrlf() : undefined);
+    sent = sendFile(socket, source, onBytes, ascii ? new LfToCrlf() : undefined, session.options.rateLimit);
   } else {
     source.on('data', (chunk: Buffer) => onBytes(chunk.length));
-    const stages = ascii ? [source, converter(new LfToCrlf()), socket] : [source, socket];
+    const limit = session.options.rateLimit;
+    const stages = ascii || limit ? [source, converter(ascii ? new LfToCrlf() : undefined, limit), socket] : [source, socket];
     // Losing the socket may destroy the source: a stream being read loses nothing.
     sent = pipeline(stages as [Readable, Writable]).catch((err) => {
       throw isFileSystemError(err) ? new LocalFileError(err) : err;
