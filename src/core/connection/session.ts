@@ -85,9 +85,7 @@ export class FtpSession {
     this.codec = utf8Codec(options.onInvalidUtf8);
   }
 
-  get passive(): boolean {
-    return this.passiveMode;
-  }
+  get passive(): boolean { return this.passiveMode; }
 
   /** What the session has learned of EPSV and EPRT (undefined: not tried yet). */
   get modes(): Readonly<DataModes> {
@@ -106,9 +104,7 @@ export class FtpSession {
     this.learned.eprt = mode === 'port' ? false : undefined;
   }
 
-  get transferType(): 'A' | 'I' | undefined {
-    return this.currentType;
-  }
+  get transferType(): 'A' | 'I' | undefined { return this.currentType; }
 
   /** TYPE, unless the session is in that type already. */
   async type(type: 'A' | 'I'): Promise<void> {
@@ -118,9 +114,7 @@ export class FtpSession {
   }
 
   /** A TYPE went out that type() did not send (a raw command): the next type() sends TYPE again. */
-  forgetType(): void {
-    this.currentType = undefined;
-  }
+  forgetType(): void { this.currentType = undefined; }
 
   /** The greeting was 230: logged in without USER or PASS (see login.ts). */
   get greetedLoggedIn(): boolean {
