@@ -67,6 +67,16 @@ describe('--limit-rate', () => {
     expect(seconds).toBeGreaterThan(2.4);
   });
 
+  it('shares one budget between the -j 4 connections of a sync', async () => {
+    // The same 4 x 96 KiB, deployed: 3 s at 128 KiB/s together.
+    await mkdir(join(local, 'site'));
+    for (const [i, p] of parts.entries()) await writeFile(join(local, 'site', `p${i}.bin`), p);
+    const [r, seconds] = await timed(() => tftp(['sync', '-q', '-j', '4', '--limit-rate', '128K', join(local, 'site'), `${server.url}/synced/`]));
+    expect(r.code, r.stderr.toString()).toBe(0);
+    for (const [i, p] of parts.entries()) expect((await readFile(join(server.root, 'synced', `p${i}.bin`))).equals(p)).toBe(true);
+    expect(seconds).toBeGreaterThan(2.4);
+  });
+
   it('leaves an exact prefix in the .part when interrupted, and -c finishes it', async () => {
     const dest = join(local, 'cut.bin');
     const stop = new AbortController();

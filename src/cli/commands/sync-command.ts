@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Io } from '../io.js';
-import { addConnectionOptions } from '../options.js';
+import { addConnectionOptions, parseRate } from '../options.js';
 import type { FilterRule } from '../../core/jobs/sync/filter.js';
 import type { SyncFlags } from './sync.js';
 
@@ -61,6 +61,7 @@ export function registerSync(program: Command, io: Io): void {
     .option('--json', 'NDJSON on stdout: each path\'s action (plan), transfer events, removals (delete), the summary (sync)')
     .option('-q, --quiet', 'print nothing but errors')
     .option('--no-progress', 'no progress bar')
+    .option('--limit-rate <rate>', 'at most this many bytes a second over all connections together (500K, 2M, 1G)', parseRate)
     .addHelpText('after', EXAMPLES)
     .action(async (source: string, destination: string, opts: SyncFlags) => {
       const { sync } = await import('./sync.js');
