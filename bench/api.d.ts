@@ -21,7 +21,7 @@ export interface BenchAgainstOptions {
   sizeMiB?: number;
   /** Number of 4 KiB files for "small" (default 10). */
   smallCount?: number;
-  /** Files of the site the sync cases deploy into uploadDir (default 20). */
+  /** Files of the site the sync cases deploy into uploadDir (default 12). */
   syncFiles?: number;
   /** For "ftps-tree": an explicit FTPS server serving the same root, and the CA file its certificate is signed by. */
   ftps?: { port: number; caFile: string };

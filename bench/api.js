@@ -18,7 +18,7 @@ import { MiB } from './data.js';
  * @param {number} [o.runs=1]
  * @param {number} [o.sizeMiB=1]     size of the random file for get/put/active/progress
  * @param {number} [o.smallCount=10] files for the "small" case
- * @param {number} [o.syncFiles=20]  files of the sync cases' site (the uploads land in uploadDir)
+ * @param {number} [o.syncFiles=12]  files of the sync cases' site (the uploads land in uploadDir)
  * @param {{port:number, caFile:string}} [o.ftps]  for "ftps-tree": an explicit FTPS server serving the same root, and its CA
  * @param {string} [o.uploadDir='upload']  folder under root for "put" (must exist and be writable)
  * @param {number} [o.timeoutMs=60000]
@@ -48,7 +48,7 @@ export async function benchAgainst(o) {
       log: o.log,
     });
     if (o.ftps) target.ftps = o.ftps;
-    target.syncFiles = o.syncFiles ?? 20;
+    target.syncFiles = o.syncFiles ?? 12;
     return await runCase(c, target, {
       runs: o.runs ?? 1,
       exactRuns: true,
