@@ -47,11 +47,19 @@ function syncVariant(t, { label, tool, flags, slug }, second) {
   const allowExtra = tool === tftp ? [TFTP_STATE] : [];
   const command = () =>
     tool.sync({ host: t.host, port: t.port, localDir, remoteDir: `${t.uploadRemoteDir.replace(/\/+$/, '')}/sync-${slug}`, parallel: PARALLEL, flags });
+  let unusable = null;
   return {
     label,
     tool: tool.id,
-    detect: () => tool.detect(),
+    // A missing peer is skipped; tftp itself never is: it fails, saying why.
+    detect() {
+      const d = tool.detect();
+      if (d.ok || tool !== tftp) return d;
+      unusable = d.reason;
+      return { ok: true, version: null };
+    },
     async prepare(_tag, { timeoutMs }) {
+      if (unusable) throw new Error(unusable);
       emptyRemoteFolder(remoteOnDisk, t.uploadLocalDir);
       if (second) {
         undoEdits(localDir, site.spec, site.edits);
