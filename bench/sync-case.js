@@ -24,7 +24,7 @@ const fmtMiB = (n) => `${(n / 1024 ** 2).toFixed(1)} MiB`;
  * - tftp would compare sizes only, and miss an edit that keeps the size: `--state`
  *   (a record of what was sent, kept on the server) makes it exact. `--inplace`
  *   writes the final names directly, as the peers do (lftp runs with
- *   xfer:use-temp-file false; rclone's FTP backend has no temporary names); the
+ *   xfer:use-temp-file false; rclone 1.60's FTP backend STORs the final names); the
  *   default, a temporary name renamed over the old file, is its own row.
  * - lftp compares the local time with the server's (the upload's): `--only-newer`
  *   sends what was edited since the deploy.
