@@ -1,8 +1,8 @@
 // Types for bench/api.js, so a TypeScript test (e.g. a vitest smoke test
 // against ftp-srv) can import it under the project's strict settings.
 
-export type BenchCaseId = 'get' | 'put' | 'active' | 'progress' | 'small' | 'latency' | 'tree' | 'ftps-tree' | 'segments' | 'startup';
-export type BenchPeer = 'lftp' | 'curl' | 'ftplib';
+export type BenchCaseId = 'get' | 'put' | 'active' | 'progress' | 'small' | 'latency' | 'tree' | 'ftps-tree' | 'segments' | 'sync-first' | 'sync-second' | 'startup';
+export type BenchPeer = 'lftp' | 'curl' | 'ftplib' | 'rclone';
 
 export interface BenchAgainstOptions {
   /** Server address (default 127.0.0.1). */
@@ -21,6 +21,8 @@ export interface BenchAgainstOptions {
   sizeMiB?: number;
   /** Number of 4 KiB files for "small" (default 10). */
   smallCount?: number;
+  /** Files of the site the sync cases deploy into uploadDir (default 12). */
+  syncFiles?: number;
   /** For "ftps-tree": an explicit FTPS server serving the same root, and the CA file its certificate is signed by. */
   ftps?: { port: number; caFile: string };
   /** Folder under root that receives uploads (default "upload"; created when missing). */

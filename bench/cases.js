@@ -9,6 +9,7 @@ import { runMeasured, summarize } from './measure.js';
 import { verifyFile, verifyFiles } from './data.js';
 import { PEERS, nodeBare, nodeBareLoop, packageVersion, tftp, which } from './peers.js';
 import { startDelayProxy } from './delay-proxy.js';
+import { SYNC_CASES } from './sync-case.js';
 
 /**
  * A target is the server and the data the cases run against:
@@ -230,6 +231,7 @@ export const CASES = [
     variants: (t) => [tftp, PEERS.lftp].map((tool) => getVariant(tool, t, t.big, { build: (ctx) => tool.segments(ctx) })),
     note: 'tftp get --segments 4 vs lftp pget -n 4',
   },
+  ...SYNC_CASES,
   {
     id: 'startup',
     title: () => 'cold start: `tftp --version` vs `node -e 0`',
@@ -299,10 +301,12 @@ async function runRounds(c, t, opts) {
     for (const row of order) {
       if (row.status !== 'ok') continue;
       const isWarmup = round < warmup;
-      const p = row.variant.prepare(isWarmup ? `w${round}` : String(round - warmup));
+      let p;
       let res;
       let problem = null;
       try {
+        // A prepare may do untimed work of its own first (the sync cases deploy).
+        p = await row.variant.prepare(isWarmup ? `w${round}` : String(round - warmup), { timeoutMs: opts.timeoutMs });
         res = await runMeasured(p.cmd, p.args, { env: p.env, timeoutMs: opts.timeoutMs });
         if (res.timedOut) problem = `timed out after ${opts.timeoutMs / 1000} s`;
         else if (res.code !== 0) problem = `exit ${res.code ?? res.signal}: ${tail(res.stderr || res.stdout)}`;
@@ -310,7 +314,7 @@ async function runRounds(c, t, opts) {
       } catch (e) {
         problem = e.message;
       } finally {
-        p.cleanup();
+        p?.cleanup();
       }
       const tag = isWarmup ? 'warm-up' : `run ${round - warmup + 1}/${runs}`;
       const secs = res ? (c.timeField && res[c.timeField] != null ? res[c.timeField] : res.wallS) : NaN;

@@ -103,6 +103,11 @@ export const tftp = {
   version() {
     return { cmd: process.execPath, args: [tftpBin(), '--version'] };
   },
+  /** Make `ctx.remoteDir` match `ctx.localDir` (cases "sync-*"); `ctx.flags`: the comparison's own flags. */
+  sync(ctx) {
+    const url = `${ftpUrl(ctx, ctx.remoteDir)}/`;
+    return { cmd: process.execPath, args: [tftpBin(), 'sync', '--delete', '-j', String(ctx.parallel ?? 8), ...(ctx.flags ?? []), '--no-progress', ctx.localDir, url] };
+  },
 };
 
 // --- lftp -------------------------------------------------------------------------
@@ -158,6 +163,34 @@ export const lftp = {
   /** One file in 4 ranges over 4 connections (case "segments"). */
   segments(ctx) {
     return { cmd: 'lftp', args: ['--norc', '-c', lftpScript(ctx, (q) => `pget -n 4 ${q(ctx.remote)} -o ${q(ctx.local)}`)] };
+  },
+  /** Upload what is newer or missing, remove what the local folder lacks (cases "sync-*"). */
+  sync(ctx) {
+    const mirror = (q) => `mirror -R --only-newer --delete --parallel=${ctx.parallel ?? 8} ${q(ctx.localDir)} ${q(ctx.remoteDir)}`;
+    return { cmd: 'lftp', args: ['--norc', '-c', lftpScript(ctx, mirror)] };
+  },
+};
+
+// --- rclone ---------------------------------------------------------------------
+// An on-the-fly FTP remote (connection string, no config file). vsftpd has no
+// MFMT: without --ftp-writing-mdtm (vsftpd's `MDTM time path`) rclone could not
+// set remote times, and would compare sizes only.
+let rclonePass = undefined;
+export const rclone = {
+  id: 'rclone',
+  detect() {
+    const p = which('rclone');
+    if (!p) return { ok: false, reason: 'rclone not installed (apt-get install -y rclone)' };
+    rclonePass ??= firstLine(p, ['obscure', 'guest']);
+    if (!rclonePass) return { ok: false, reason: '`rclone obscure` failed' };
+    const v = firstLine(p, ['version']) || '';
+    const m = /^rclone v?(\S+)/.exec(v);
+    return { ok: true, version: m ? m[1] : v, path: p };
+  },
+  sync(ctx) {
+    const remote = `:ftp,host=${ctx.host},port=${ctx.port},user=anonymous,pass=${rclonePass}:${stripSlash(ctx.remoteDir)}`;
+    const n = String(ctx.parallel ?? 8);
+    return { cmd: 'rclone', args: ['sync', ctx.localDir, remote, '--transfers', n, '--checkers', n, '--ftp-writing-mdtm', '-q'] };
   },
 };
 
@@ -245,7 +278,7 @@ export const nodeBareLoop = {
   },
 };
 
-export const PEERS = { lftp, curl, ftplib };
+export const PEERS = { lftp, curl, ftplib, rclone };
 
 export function packageVersion() {
   try {

@@ -6,6 +6,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CASES, CASE_IDS, runCase } from './cases.js';
+import { SYNC_CASES } from './sync-case.js';
 import { MiB, clearUploads } from './data.js';
 import { haveGnuTime, killAllChildren } from './measure.js';
 import { PEERS, tftp } from './peers.js';
@@ -26,9 +27,11 @@ const USAGE = `usage: node bench/run.js [options]     (npm run bench -- [options
   --runs N           timed runs per tool and case (default 5, quick 3)
   --warmup N         untimed rounds before the timed ones (default 1)
   --cases a,b        only these cases: ${CASE_IDS.join(', ')}
+                     (sync: both sync-first and sync-second)
   --peers a,b        only these peers: ${Object.keys(PEERS).join(', ')}
   --size-mib N       size of the large file (default 1024, quick 100)
   --small N          number of 4 KiB files (default 500)
+  --sync-files N     files of the sync cases' site (default 1000, quick 200)
   --dir PATH         data folder, kept between runs (default ${join(tmpdir(), 'tftp-bench')})
   --port N           first control port to try (default 2121)
   --timeout S        limit for one transfer, seconds (default 600)
@@ -44,6 +47,7 @@ export function parseArgs(argv) {
     peers: null,
     sizeMiB: null,
     small: null,
+    syncFiles: null,
     dir: join(tmpdir(), 'tftp-bench'),
     port: 2121,
     timeoutS: 600,
@@ -78,7 +82,8 @@ export function parseArgs(argv) {
         o.warmup = int(v(), a);
         break;
       case '--cases': {
-        o.cases = v().split(',').map((s) => s.trim()).filter(Boolean);
+        // "sync" names both of its phases.
+        o.cases = v().split(',').map((s) => s.trim()).filter(Boolean).flatMap((c) => (c === 'sync' ? SYNC_IDS : [c]));
         const bad = o.cases.filter((c) => !CASE_IDS.includes(c));
         if (bad.length) throw new Error(`unknown case(s): ${bad.join(', ')} (known: ${CASE_IDS.join(', ')})`);
         break;
@@ -94,6 +99,9 @@ export function parseArgs(argv) {
         break;
       case '--small':
         o.small = int(v(), a);
+        break;
+      case '--sync-files':
+        o.syncFiles = Math.max(2, int(v(), a));
         break;
       case '--dir':
         o.dir = resolve(v());
@@ -120,8 +128,11 @@ export function parseArgs(argv) {
   o.warmup ??= 1;
   o.sizeMiB ??= o.quick ? 100 : 1024;
   o.small ??= 500;
+  o.syncFiles ??= o.quick ? 200 : 1000;
   return o;
 }
+
+const SYNC_IDS = SYNC_CASES.map((c) => c.id);
 
 const log = (...a) => console.error(...a);
 
@@ -208,6 +219,7 @@ export async function main(argv = process.argv.slice(2)) {
 
     server = await startVsftpd({ root, uploadDir: target.uploadLocalDir, port: o.port, log: (m) => log(`bench: ${m}`) });
     target.port = server.port;
+    target.syncFiles = o.syncFiles;
     log(`bench: vsftpd ${server.version} pid ${server.pid} on 127.0.0.1:${server.port} (passive ${server.pasvMin}-${server.pasvMax})`);
     // ftps-tree: a second vsftpd, with TLS, for the length of that case only.
     target.ftps = async () => {
@@ -254,7 +266,7 @@ export async function main(argv = process.argv.slice(2)) {
     console.log(`\n${text}`);
 
     mkdirSync(dirname(o.json), { recursive: true });
-    const options = { quick: o.quick, runs: o.runs, warmup: o.warmup, sizeMiB: o.sizeMiB, small: o.small, cases: o.cases, peers: o.peers };
+    const options = { quick: o.quick, runs: o.runs, warmup: o.warmup, sizeMiB: o.sizeMiB, small: o.small, syncFiles: o.syncFiles, cases: o.cases, peers: o.peers };
     writeFileSync(o.json, `${JSON.stringify({ machine, options, server: { vsftpd: versions.vsftpd, port: target.port }, cases: results }, null, 2)}\n`);
     log(`bench: results written to ${o.json}`);
     finished = true;

@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 describe('npm run bench, smoke form', () => {
-  it.each<[BenchCaseId]>([['get'], ['put'], ['active'], ['small'], ['latency'], ['ftps-tree'], ['startup']])('case %s runs and checks its result', async (id) => {
+  it.each<[BenchCaseId]>([['get'], ['put'], ['active'], ['small'], ['latency'], ['ftps-tree'], ['sync-first'], ['sync-second'], ['startup']])('case %s runs and checks its result', async (id) => {
     const result = await benchAgainst({
       port: server.port,
       root: server.root,
