@@ -5,6 +5,7 @@ import type { GetFlags } from './settings.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import type { LsFlags } from './commands/ls.js';
 import { registerDoctor } from './commands/doctor.js';
+import { withMaxTime } from './deadline.js';
 
 const EXAMPLES = {
   get: `
@@ -64,7 +65,7 @@ export function buildProgram(io: Io, version: string): Command {
     .addHelpText('after', EXAMPLES.get)
     .action(async (target: string, a: string | undefined, b: string | undefined, opts: GetFlags) => {
       const { get } = await import('./commands/get.js');
-      await get(io, target, a, b, opts);
+      await withMaxTime(io, opts.maxTime, (io) => get(io, target, a, b, opts));
     });
 
   addMultiFileOptions(addTransferOptions(
@@ -81,7 +82,7 @@ export function buildProgram(io: Io, version: string): Command {
     .addHelpText('after', EXAMPLES.put)
     .action(async (target: string, local: string, remote: string | undefined, opts: TransferFlags) => {
       const { put } = await import('./commands/put.js');
-      await put(io, target, local, remote, opts);
+      await withMaxTime(io, opts.maxTime, (io) => put(io, target, local, remote, opts));
     });
 
   addConnectionOptions(
@@ -97,7 +98,7 @@ export function buildProgram(io: Io, version: string): Command {
     .addHelpText('after', EXAMPLES.ls)
     .action(async (target: string, path: string | undefined, opts: LsFlags) => {
       const { ls } = await import('./commands/ls.js');
-      await ls(io, target, path, opts);
+      await withMaxTime(io, opts.maxTime, (io) => ls(io, target, path, opts));
     });
 
   registerDoctor(program, io);

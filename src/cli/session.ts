@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import type { TlsOptions } from '../core/connection/tls.js';
 import { LocalError, UsageError } from './exit-codes.js';
+import { networkSettings } from './network.js';
 
 export type { Session } from '../core/jobs/events.js';
 
@@ -27,6 +28,7 @@ function learnedFor(target: Target): ServerFeatures {
 }
 
 export async function openSession(io: Io, target: Target, opts: ConnectionOptions): Promise<Session> {
+  const network = networkSettings(target.host, opts, io.env); // a bad --proxy too
   const tls = await tlsOptions(io, target, opts); // a bad --ca-file is found before any password prompt
   const { user, password } = await credentials(io, target, opts);
   const trace = opts.verbose ? (dir: string, line: string) => io.stderr.write(`${dir} ${printable(line)}\n`) : undefined;
@@ -36,6 +38,7 @@ export async function openSession(io: Io, target: Target, opts: ConnectionOption
     user,
     password,
     timeoutMs: opts.timeout * 1000,
+    ...network,
     passive: !opts.active,
     trace,
     tls,

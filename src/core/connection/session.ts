@@ -4,36 +4,15 @@ import { FtpError, errorForReply } from '../../protocol/errors.js';
 import { isCompletion, replyText, type Reply } from '../../protocol/reply.js';
 import { featLines, parseFeatures, type ParsedFeatures } from '../../protocol/feat.js';
 import { plainAddress } from '../../protocol/parse.js';
-import type { ControlConnection, ReplyFn, TraceFn } from './control.js';
-import type { TlsOptions, TlsSession } from './tls.js';
+import type { ControlConnection } from './control.js';
+import type { TlsSession } from './tls.js';
 import { dial } from './dial.js';
 import { SessionFolder } from './folder.js';
+import type { NetworkOptions } from './network.js';
+import type { DataMode, DataModes, SessionOptions } from './session-options.js';
+import { Keepalive } from './keepalive.js';
 
-export interface SessionOptions {
-  /** Connect timeout and idle timeout (no reply, no data), in ms. Default 30 s. */
-  timeoutMs?: number | undefined;
-  /** Passive (default) or active data connections. */
-  passive?: boolean | undefined;
-  /** Receives every command sent (PASS masked) and every reply line. */
-  trace?: TraceFn | undefined;
-  /** Receives every reply, parsed, with the command it answers. */
-  onReply?: ReplyFn | undefined;
-  /** FTPS: protect the control connection and every data connection. */
-  tls?: TlsOptions | undefined;
-  /** false: passive mode uses PASV only, never EPSV. */
-  epsv?: boolean | undefined;
-  /** What earlier sessions learned about this server's data modes: read and updated by this one. */
-  modes?: DataModes | undefined;
-}
-
-/** What a session learned of the server's data connection modes, so later transfers skip what failed. */
-export interface DataModes {
-  epsv?: boolean | undefined;
-  eprt?: boolean | undefined;
-}
-
-/** One way of making data connections: passive with EPSV (PASV if refused) or PASV only; active with EPRT (PORT if refused) or PORT only. */
-export type DataMode = 'epsv' | 'pasv' | 'eprt' | 'port';
+export type { DataMode, DataModes, SessionOptions } from './session-options.js';
 
 /** A session, or what is built on one (the FtpClient facade): the core's public functions take either. */
 export type OnSession = FtpSession | { readonly session: FtpSession };
@@ -66,9 +45,13 @@ export class FtpSession {
   private readonly place = new SessionFolder();
   private parsedFeatures: ParsedFeatures | undefined;
   private transfers = 0;
+  /** The host name dialled: data connections through a proxy go to it. */
+  private host: string | undefined;
+  private readonly keepalive: Keepalive;
 
   constructor(private readonly options: SessionOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.keepalive = new Keepalive(options.keepaliveMs ?? options.network?.keepaliveMs ?? 60_000, () => (this.busy || this.ahead !== undefined ? 'busy' : this.control));
     this.passiveMode = options.passive ?? true;
     this.learned = options.modes ?? {};
     if (options.epsv === false) this.learned.epsv = false;
@@ -119,12 +102,15 @@ export class FtpSession {
   /** Connects (with TLS for implicit FTPS, after AUTH TLS for explicit) and reads the greeting; returns its text. */
   async connect(host: string, port = 21): Promise<string> {
     const tls = this.options.tls;
+    this.host = host;
     // node:tls is loaded only for FTPS, and before connecting: TLS must be able to
     // start before any byte from the server can be read as a reply.
-    if (tls) this.tlsSession = new (await import('./tls.js')).TlsSession(tls, host, this.timeoutMs);
+    if (tls) this.tlsSession = new (await import('./tls.js')).TlsSession(tls, host, this.connectTimeoutMs);
     this.dialling = new AbortController();
     const { greeting } = await dial(host, port, {
       timeoutMs: this.timeoutMs,
+      connectTimeoutMs: this.connectTimeoutMs,
+      network: this.options.network,
       trace: this.options.trace,
       onReply: this.options.onReply,
       tls: tls && { mode: tls.mode, session: this.tlsSession! },
@@ -134,11 +120,29 @@ export class FtpSession {
     }).finally(() => (this.dialling = undefined));
     // 230: logged in already (as curl and lftp accept): login() sends no USER.
     this.loggedIn = greeting.code === 230;
+    this.keepalive.touch();
     return replyText(greeting);
+  }
+
+  /** Each connect (TCP, TLS handshake) is bounded by this. */
+  get connectTimeoutMs(): number {
+    return this.options.connectTimeoutMs ?? this.timeoutMs;
+  }
+
+  /** How connections reach the server (proxy, family, TCP keepalive). */
+  get network(): NetworkOptions {
+    return this.options.network ?? {};
+  }
+
+  /** Where passive data connections go: the control connection's peer (never a reply's address); through a proxy, the host dialled. */
+  get dataHost(): string {
+    return this.options.network?.proxy ? this.host! : this.peerAddress;
   }
 
   /** Sends a command and returns its reply; 4xx/5xx throw unless `allowError`. A command sent ahead is taken back first. */
   async command(line: string, opts: { allowError?: boolean } = {}): Promise<Reply> {
+    this.keepalive.touch();
+    await this.keepalive.pending;
     if (this.ahead !== undefined) await this.takeBackAhead();
     const control = this.connection();
     const reply = await this.place.follow(line, () => {
@@ -158,16 +162,23 @@ export class FtpSession {
 
   /** Reads one more reply (e.g. the final reply of a transfer); null waits without limit. */
   read(timeoutMs?: number | null): Promise<Reply> {
-    return this.connection().read(timeoutMs);
+    this.keepalive.touch();
+    const control = this.connection();
+    const noop = this.keepalive.pending;
+    return noop ? noop.then(() => control.read(timeoutMs)) : control.read(timeoutMs);
   }
 
   /** The next reply, left for whoever reads next (see ControlConnection.peek). */
   peek(): Promise<Reply> {
-    return this.connection().peek();
+    this.keepalive.touch();
+    const control = this.connection();
+    const noop = this.keepalive.pending;
+    return noop ? noop.then(() => control.peek()) : control.peek();
   }
 
   /** Sends without reading; several lines go out in one write and their replies come in order. */
   send(...lines: string[]): void {
+    this.keepalive.touch();
     this.connection().send(...lines);
   }
 
@@ -221,6 +232,7 @@ export class FtpSession {
       return await work();
     } finally {
       this.transfers--;
+      this.keepalive.touch();
     }
   }
 
@@ -240,6 +252,7 @@ export class FtpSession {
 
   close(reason?: Error): void {
     this.ahead = undefined; // gone with the connection
+    this.keepalive.stop();
     this.dialling?.abort();
     this.handshaking?.destroy();
     this.control?.close(reason);

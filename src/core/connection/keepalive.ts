@@ -1,0 +1,56 @@
+import type { ControlConnection } from './control.js';
+
+/**
+ * NOOP on a control connection nobody has used for a while, so that a NAT or
+ * a proxy that forgets idle connections keeps it (sessions held between the
+ * files of a batch, a library client left idle). Every use of the session
+ * touches it; the timer never keeps the process alive.
+ */
+export class Keepalive {
+  private timer: NodeJS.Timeout | undefined;
+  /** The NOOP waiting for its reply: reads queue behind it. */
+  private noop: Promise<void> | undefined;
+
+  /** `idle` gives the connection when a NOOP may go now (nothing in flight, no transfer, no command sent ahead). */
+  constructor(
+    private readonly ms: number,
+    private readonly idle: () => ControlConnection | 'busy' | undefined,
+  ) {}
+
+  get pending(): Promise<void> | undefined {
+    return this.noop;
+  }
+
+  /** Something went over the connection: the clock starts over. */
+  touch(): void {
+    if (this.ms <= 0) return;
+    if (this.timer) {
+      this.timer.refresh();
+      return;
+    }
+    this.timer = setTimeout(() => this.fire(), this.ms);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  private fire(): void {
+    const control = this.idle();
+    if (control === 'busy' || this.noop) return this.touch();
+    if (control === undefined || control.closed) return;
+    // Sent and read at once: whatever is sent after it reads its own reply after the 200.
+    control.send('NOOP');
+    this.noop = control
+      .read()
+      .then(
+        () => {},
+        () => {}, // a lost connection shows on the next command
+      )
+      .finally(() => {
+        this.noop = undefined;
+        this.touch();
+      });
+  }
+}
