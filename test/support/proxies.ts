@@ -73,11 +73,12 @@ function relay(client: Socket, host: string, port: number, sockets: Set<Socket>,
     client.pipe(upstream);
     upstream.pipe(client);
   });
+  let connected = false;
+  upstream.once('connect', () => (connected = true));
   upstream.on('error', () => {
-    if (!upstream.readyState || upstream.connecting) ok(undefined);
-    client.destroy();
+    if (!connected) ok(undefined); // which answers the client and ends it
   });
-  upstream.on('close', () => client.destroy());
+  upstream.on('close', () => connected && client.destroy());
   client.on('close', () => upstream.destroy());
   client.on('error', () => upstream.destroy());
 }
