@@ -8,7 +8,7 @@ import { replyText, type Reply } from '../../protocol/reply.js';
 import { ControlConnection, type ReplyFn, type TraceFn } from './control.js';
 import { connectSocket } from './socket.js';
 import type { TlsSession } from './tls.js';
-import type { NetworkOptions } from './network.js';
+import { proxyLabel, type NetworkOptions } from './network.js';
 
 export interface DialOptions {
   timeoutMs: number;
@@ -35,6 +35,7 @@ export interface Dialled {
 
 export async function dial(host: string, port: number, opts: DialOptions): Promise<Dialled> {
   const { tls } = opts;
+  if (opts.network?.proxy) opts.trace?.('*', `through proxy ${proxyLabel(opts.network.proxy)}`);
   const socket = await connectSocket(host, port, opts.connectTimeoutMs, { signal: opts.signal, network: opts.network });
   let control: ControlConnection | undefined;
   let greeting: Reply;
