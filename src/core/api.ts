@@ -6,7 +6,7 @@ import type { FtpClient, ServerFeatures } from './client.js';
 import type { TraceFn } from './connection/control.js';
 import type { TlsOptions } from './connection/tls.js';
 import { parseTarget } from './target.js';
-import { parseProxy, type NetworkOptions } from './connection/network.js';
+import { parseProxy } from './connection/network.js';
 import { openSession } from './jobs/connect.js';
 import { withRetries } from './jobs/retry.js';
 import { downloadFile, localFor, type DownloadSettings, type Seen } from './jobs/download.js';
@@ -135,7 +135,6 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     const ca = [...(options.tls?.ca ?? []), ...(options.tls?.caFile ? [await readFile(options.tls.caFile, 'utf8')] : [])];
     tls = { mode, ...(ca.length ? { ca } : {}), ...(options.tls?.pinSha256 ? { pinSha256: options.tls.pinSha256 } : {}), ...(options.tls?.insecure ? { insecure: true } : {}) };
   }
-  const network: NetworkOptions = { keepaliveMs: options.keepaliveMs ?? 60_000, proxy: options.proxy ? parseProxy(options.proxy) : undefined, family: options.family };
   const features: ServerFeatures = {}; // what one connection learns, the others know
   const open: OpenSession = () =>
     openSession({
@@ -145,7 +144,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
       password: options.password ?? target.password,
       timeoutMs: options.timeoutMs,
       connectTimeoutMs: options.connectTimeoutMs,
-      network,
+      network: { keepaliveMs: options.keepaliveMs ?? 60_000, proxy: options.proxy ? parseProxy(options.proxy) : undefined, family: options.family },
       passive: options.passive,
       epsv: options.epsv,
       trace: options.trace,

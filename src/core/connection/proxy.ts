@@ -5,7 +5,7 @@ import { connect, isIP, type Socket } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { describeNetworkError } from '../errno.js';
 import { proxyLabel, type ProxySpec } from './network.js';
-import { ConnectFailure, describeFamilyError, where } from './socket.js';
+import { ConnectFailure, describeFamilyError, where } from './connect-failure.js';
 
 export interface ProxyConnectOptions {
   family?: 4 | 6 | undefined;

@@ -1,7 +1,9 @@
 import { connect, isIP, type OnReadOpts, type Socket } from 'node:net';
 import { FtpError } from '../../protocol/errors.js';
-import { describeNetworkError } from '../errno.js';
+import { ConnectFailure, describeFamilyError, where } from './connect-failure.js';
 import type { NetworkOptions } from './network.js';
+
+export { where } from './connect-failure.js';
 
 export interface ConnectOptions {
   /** Read into the caller's buffers (see FileWriter). Not through a proxy, whose handshake needs the socket's own reads. */
@@ -13,9 +15,6 @@ export interface ConnectOptions {
   /** Proxy, address family and TCP keepalive: the same for every connection of a session. */
   network?: NetworkOptions | undefined;
 }
-
-/** Why a connect failed, in words; `proxy`: the proxy's fault, named in the message. */
-export class ConnectFailure extends Error {}
 
 /**
  * Opens a TCP connection, directly or through the proxy, failing with kind
@@ -82,14 +81,4 @@ function direct(host: string, port: number, family: 4 | 6 | undefined, onread: O
       resolve(socket);
     });
   });
-}
-
-/** A DNS miss under -4/-6 says which family had no address. */
-export function describeFamilyError(err: NodeJS.ErrnoException, host: string, family: 4 | 6 | undefined): string {
-  if (family && (err.code === 'ENOTFOUND' || err.code === 'EAI_NODATA' || err.code === 'EAI_ADDRFAMILY')) return `no IPv${family} address for ${host}`;
-  return describeNetworkError(err);
-}
-
-export function where(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
