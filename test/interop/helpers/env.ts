@@ -44,6 +44,9 @@ export const PORT_BASE = {
   pyftpdlib: 61700,
   'pyftpdlib-tls': 61800,
   'inetutils-ftpd': 61900,
+  // Behind the proxies of proxies.interop.ts (which listen on 62200-62211).
+  'vsftpd-proxy': 62000,
+  'vsftpd-proxy-tls': 62100,
 } as const;
 export type Instance = keyof typeof PORT_BASE;
 
