@@ -131,3 +131,33 @@ describe('TCP keepalive', () => {
     }
   });
 });
+
+describe('keepalive NOOPs and the commands around them', () => {
+  it('no NOOP while a command waits for its reply; a command sent during a NOOP gets its own reply', async () => {
+    const { FtpClient } = await import('../../src/index.js');
+    let noops = 0;
+    server = await startFakeServer({
+      handlers: {
+        // A slow command: longer than the keepalive interval.
+        SITE: async (ctx) => (await sleep(900), ctx.session.reply(200, 'slow site done')),
+        // A slow NOOP: the next command is sent while its reply is still owed.
+        NOOP: async (ctx) => (noops++, await sleep(400), ctx.session.reply(200, 'noop ok')),
+        PWD: '257 "/home" is the folder',
+      },
+    });
+    const client = new FtpClient({ keepaliveMs: 250 });
+    try {
+      await client.connect('127.0.0.1', server.port);
+      await client.login('anonymous', 'x@');
+      const site = await client.sendcmd('SITE SLOW');
+      expect(site.code).toBe(200);
+      expect(noops).toBe(0); // nothing went out while SITE was unanswered
+      await waitUntil(() => noops === 1, 3_000, 'a keepalive NOOP');
+      const pwd = await client.sendcmd('PWD');
+      expect(pwd.code).toBe(257);
+      expect(server.verbs().slice(-2)).toEqual(['NOOP', 'PWD']);
+    } finally {
+      client.close();
+    }
+  });
+});

@@ -10,6 +10,8 @@ export class Keepalive {
   private timer: NodeJS.Timeout | undefined;
   /** The NOOP waiting for its reply: reads queue behind it. */
   private noop: Promise<void> | undefined;
+  /** Replies being waited for: no NOOP goes out while a command is unanswered. */
+  private waiting = 0;
 
   /** `idle` gives the connection when a NOOP may go now (nothing in flight, no transfer, no command sent ahead). */
   constructor(
@@ -32,13 +34,24 @@ export class Keepalive {
     this.timer.unref();
   }
 
+  /** A reply being waited for: the connection is not idle meanwhile. */
+  async during<T>(reply: Promise<T>): Promise<T> {
+    this.waiting++;
+    try {
+      return await reply;
+    } finally {
+      this.waiting--;
+      this.touch();
+    }
+  }
+
   stop(): void {
     clearTimeout(this.timer);
   }
 
   private fire(): void {
     const control = this.idle();
-    if (control === 'busy' || this.noop) return this.touch();
+    if (control === 'busy' || this.noop || this.waiting > 0) return this.touch();
     if (control === undefined || control.closed) return;
     // Sent and read at once: whatever is sent after it reads its own reply after the 200.
     control.send('NOOP');

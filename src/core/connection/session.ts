@@ -145,10 +145,10 @@ export class FtpSession {
     await this.keepalive.pending;
     if (this.ahead !== undefined) await this.takeBackAhead();
     const control = this.connection();
-    const reply = await this.place.follow(line, () => {
+    const reply = await this.keepalive.during(this.place.follow(line, () => {
       control.send(line);
       return control.read();
-    });
+    }));
     if (reply.code >= 400 && !opts.allowError) throw this.replyError(reply);
     return reply;
   }
@@ -165,7 +165,7 @@ export class FtpSession {
     this.keepalive.touch();
     const control = this.connection();
     const noop = this.keepalive.pending;
-    return noop ? noop.then(() => control.read(timeoutMs)) : control.read(timeoutMs);
+    return this.keepalive.during(noop ? noop.then(() => control.read(timeoutMs)) : control.read(timeoutMs));
   }
 
   /** The next reply, left for whoever reads next (see ControlConnection.peek). */
