@@ -200,3 +200,34 @@ describe('proxy settings', () => {
     }
   });
 });
+
+describe('credentials of the proxy stay out of every output', () => {
+  it('NDJSON events and the error line of get --json', async () => {
+    const proxy = await startSocksProxy({ auth: { user: 'pxuser', password: 'right' } });
+    try {
+      const r = await tftp(['get', '--json', '--proxy', proxy.url.replace('right', 'n0t-R1ght'), url('big.bin'), join(local, 'x')]);
+      expect(r.code).toBe(3);
+      const events = r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as { event: string; code?: number; message?: string });
+      expect(events.find((e) => e.event === 'error')).toMatchObject({ code: 3, message: expect.stringMatching(/^proxy socks5:\/\/127\.0\.0\.1:\d+: authentication failed/) });
+      expect(r.stdout.toString() + r.stderr).not.toMatch(/n0t-R1ght|pxuser/);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe('doctor through a proxy', () => {
+  it('checks the passive modes through it, and says active mode cannot work', async () => {
+    const proxy = await startSocksProxy();
+    try {
+      const r = await tftp(['doctor', '--json', '--proxy', proxy.url, url('')]);
+      expect(r.code, r.stderr).toBe(0);
+      const report = JSON.stringify(JSON.parse(r.stdout.toString()));
+      expect(report).toMatch(/active mode \(--active\) cannot work through a proxy/);
+      expect(proxy.targets.filter((t) => t === `127.0.0.1:${server.port}`).length).toBeGreaterThanOrEqual(1);
+      expect(proxy.targets.some((t) => t !== `127.0.0.1:${server.port}`)).toBe(true); // its data connections
+    } finally {
+      await proxy.close();
+    }
+  });
+});
