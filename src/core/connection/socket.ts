@@ -57,6 +57,7 @@ export async function connectSocket(host: string, port: number, timeoutMs: numbe
     return socket;
   } catch (err) {
     controller.abort(); // a proxy's import still under way must not connect after this
+    opening.then((s) => s.destroy(), () => {}); // a tunnel that opens too late is not used
     if (err instanceof ConnectFailure) throw fail(err.message);
     throw err;
   } finally {
