@@ -47,6 +47,9 @@ export const PORT_BASE = {
   // Behind the proxies of proxies.interop.ts (which listen on 62200-62211).
   'vsftpd-proxy': 62000,
   'vsftpd-proxy-tls': 62100,
+  'proftpd-proxy': 62300,
+  'proftpd-proxy-tls': 62400,
+  'vsftpd-proxy-implicit': 62500,
 } as const;
 export type Instance = keyof typeof PORT_BASE;
 

@@ -231,7 +231,7 @@ export function proftpdVersion(): string {
 export async function startProftpd(opts: StartOptions): Promise<RunningServer> {
   const tls = opts.tls ?? false;
   if (tls === 'implicit') throw new Error('proftpd: implicit TLS is not part of the suite');
-  const instance: Instance = tls ? 'proftpd-tls' : 'proftpd';
+  const instance: Instance = opts.instance ?? (tls ? 'proftpd-tls' : 'proftpd');
   const l = layout(opts.runDir, instance);
   const owner = need(USER);
   const ftp = need('ftp');
