@@ -1,11 +1,11 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { Io } from './io.js';
+import { withMaxTime } from './deadline.js';
 import { addConnectionOptions, addMultiFileOptions, addTransferOptions, type TransferFlags } from './options.js';
 import type { GetFlags } from './settings.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import type { LsFlags } from './commands/ls.js';
 import { registerDoctor } from './commands/doctor.js';
-import { withMaxTime } from './deadline.js';
 
 const EXAMPLES = {
   get: `
