@@ -29,6 +29,10 @@ export function sessionOf(on: OnSession): FtpSession {
  */
 export class FtpSession {
   readonly timeoutMs: number;
+  /** Each connect (TCP, TLS handshake) is bounded by this. */
+  readonly connectTimeoutMs: number;
+  /** How connections reach the server (proxy, family, TCP keepalive). */
+  readonly network: NetworkOptions;
   private passiveMode: boolean;
   /** Shared with other sessions of the same server when given in the options. */
   private readonly learned: DataModes;
@@ -51,6 +55,8 @@ export class FtpSession {
 
   constructor(private readonly options: SessionOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? this.timeoutMs;
+    this.network = options.network ?? {};
     this.keepalive = new Keepalive(options.keepaliveMs ?? options.network?.keepaliveMs ?? 60_000, () => (this.busy || this.ahead !== undefined ? 'busy' : this.control));
     this.passiveMode = options.passive ?? true;
     this.learned = options.modes ?? {};
@@ -122,16 +128,6 @@ export class FtpSession {
     this.loggedIn = greeting.code === 230;
     this.keepalive.touch();
     return replyText(greeting);
-  }
-
-  /** Each connect (TCP, TLS handshake) is bounded by this. */
-  get connectTimeoutMs(): number {
-    return this.options.connectTimeoutMs ?? this.timeoutMs;
-  }
-
-  /** How connections reach the server (proxy, family, TCP keepalive). */
-  get network(): NetworkOptions {
-    return this.options.network ?? {};
   }
 
   /** Where passive data connections go: the control connection's peer (never a reply's address); through a proxy, the host dialled. */
