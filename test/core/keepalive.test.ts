@@ -156,6 +156,12 @@ describe('keepalive NOOPs and the commands around them', () => {
       const pwd = await client.sendcmd('PWD');
       expect(pwd.code).toBe(257);
       expect(server.verbs().slice(-2)).toEqual(['NOOP', 'PWD']);
+      // A raw send() whose reply is not read yet: no NOOP could take that reply's place.
+      client.send('SITE SLOW');
+      await sleep(1_600); // the reply is there after 900 ms, unread; a NOOP would be due every 250 ms
+      expect(noops).toBe(1);
+      expect((await client.readReply()).lines.join(' ')).toBe('slow site done');
+      await waitUntil(() => noops === 2, 3_000, 'keepalive NOOPs again once the reply is read');
     } finally {
       client.close();
     }

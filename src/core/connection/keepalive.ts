@@ -1,4 +1,5 @@
 import type { ControlConnection } from './control.js';
+import type { Reply } from '../../protocol/reply.js';
 
 /**
  * NOOP on a control connection nobody has used for a while, so that a NAT or
@@ -12,6 +13,8 @@ export class Keepalive {
   private noop: Promise<void> | undefined;
   /** Replies being waited for: no NOOP goes out while a command is unanswered. */
   private waiting = 0;
+  /** Final replies owed to lines sent with send() and not read yet: a NOOP now could take one of them. */
+  private owed = 0;
 
   /** `idle` gives the connection when a NOOP may go now (nothing in flight, no transfer, no command sent ahead). */
   constructor(
@@ -34,6 +37,22 @@ export class Keepalive {
     this.timer.unref();
   }
 
+  /** Lines went out with send(): their final replies are owed until read(). */
+  sent(lines: number): void {
+    this.owed += lines;
+    this.touch();
+  }
+
+  /** A reply read after send(): a final one pays one line back. */
+  reading(reply: Promise<Reply>): Promise<Reply> {
+    return this.during(
+      reply.then((r) => {
+        if (r.code >= 200 && this.owed > 0) this.owed--;
+        return r;
+      }),
+    );
+  }
+
   /** A reply being waited for: the connection is not idle meanwhile. */
   async during<T>(reply: Promise<T>): Promise<T> {
     this.waiting++;
@@ -51,7 +70,7 @@ export class Keepalive {
 
   private fire(): void {
     const control = this.idle();
-    if (control === 'busy' || this.noop || this.waiting > 0) return this.touch();
+    if (control === 'busy' || this.noop || this.waiting > 0 || this.owed > 0) return this.touch();
     if (control === undefined || control.closed) return;
     // Sent and read at once: whatever is sent after it reads its own reply after the 200.
     control.send('NOOP');

@@ -161,7 +161,7 @@ export class FtpSession {
     this.keepalive.touch();
     const control = this.connection();
     const noop = this.keepalive.pending;
-    return this.keepalive.during(noop ? noop.then(() => control.read(timeoutMs)) : control.read(timeoutMs));
+    return this.keepalive.reading(noop ? noop.then(() => control.read(timeoutMs)) : control.read(timeoutMs));
   }
 
   /** The next reply, left for whoever reads next (see ControlConnection.peek). */
@@ -174,7 +174,7 @@ export class FtpSession {
 
   /** Sends without reading; several lines go out in one write and their replies come in order. */
   send(...lines: string[]): void {
-    this.keepalive.touch();
+    this.keepalive.sent(lines.length);
     this.connection().send(...lines);
   }
 
