@@ -231,3 +231,20 @@ describe('doctor through a proxy', () => {
     }
   });
 });
+
+describe("bytes read past the proxy's answer", () => {
+  it.each([
+    ['socks5', () => startSocksProxy({ coalesce: true }), 'socks5'],
+    ['socks4a', () => startSocksProxy({ coalesce: true }), 'socks4a'],
+    ['http', () => startHttpProxy({ coalesce: true }), 'http'],
+  ])('%s: the greeting that came in one write with the answer is read, not lost', async (_name, start, scheme) => {
+    const proxy = await start();
+    try {
+      const r = await tftp(['ls', '--timeout', '5', '--proxy', as(proxy, scheme), url('')]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.toString()).toMatch(/ big\.bin$/m);
+    } finally {
+      await proxy.close();
+    }
+  });
+});

@@ -20,6 +20,8 @@ interface ProxyOptions {
   auth?: { user: string; password: string };
   /** Refuse every CONNECT as if the target could not be reached. */
   unreachable?: boolean;
+  /** The first connection's answer goes out in one write with the server's greeting. */
+  coalesce?: boolean;
 }
 
 /** Reads exactly n bytes from a socket in paused mode. */
@@ -63,20 +65,34 @@ function closer(server: net.Server, sockets: Set<Socket>) {
     });
 }
 
-/** Connects client to host:port and pipes both ways; `ok` is told whether it worked. */
-function relay(client: Socket, host: string, port: number, sockets: Set<Socket>, ok: (upstream: Socket | undefined) => void, rest: Buffer): void {
+/**
+ * Connects client to host:port and pipes both ways, after answering the
+ * client with `answer.ok` (or `answer.failed`, then hanging up). `coalesce`:
+ * the answer goes out in one write with the server's first bytes, as a proxy
+ * may do, so the client must keep what it reads past the answer.
+ */
+function relay(client: Socket, host: string, port: number, sockets: Set<Socket>, answer: { ok: Buffer; failed: Buffer }, rest: Buffer, coalesce = false): void {
   const upstream = net.connect({ host, port });
   sockets.add(upstream);
-  upstream.once('connect', () => {
-    ok(upstream);
-    if (rest.length) upstream.write(rest);
+  let connected = false;
+  const pipe = () => {
     client.pipe(upstream);
     upstream.pipe(client);
+  };
+  upstream.once('connect', () => {
+    connected = true;
+    if (rest.length) upstream.write(rest);
+    if (!coalesce) {
+      client.write(answer.ok);
+      return pipe();
+    }
+    upstream.once('data', (first: Buffer) => {
+      client.write(Buffer.concat([answer.ok, first]));
+      pipe();
+    });
   });
-  let connected = false;
-  upstream.once('connect', () => (connected = true));
   upstream.on('error', () => {
-    if (!connected) ok(undefined); // which answers the client and ends it
+    if (!connected) client.end(answer.failed);
   });
   upstream.on('close', () => connected && client.destroy());
   client.on('close', () => upstream.destroy());
@@ -107,9 +123,9 @@ export async function startSocksProxy(opts: ProxyOptions = {}): Promise<TestProx
           host = Buffer.from(name).toString();
         } else host = ip;
         state.targets.push(`${host}:${port}`);
-        const reply = (granted: boolean) => client.write(Buffer.from([0, granted ? 0x5a : 0x5b, 0, 0, 0, 0, 0, 0]));
-        if (opts.unreachable) return reply(false), client.end();
-        return relay(client, host, port, sockets, (up) => (up ? reply(true) : (reply(false), client.end())), r.detach());
+        const v4reply = (granted: boolean) => Buffer.from([0, granted ? 0x5a : 0x5b, 0, 0, 0, 0, 0, 0]);
+        if (opts.unreachable) return client.end(v4reply(false));
+        return relay(client, host, port, sockets, { ok: v4reply(true), failed: v4reply(false) }, r.detach(), opts.coalesce && state.accepted === 1);
       }
       const methods = [...(await r.read((await r.read(1))[0]!))];
       if (opts.auth) {
@@ -132,9 +148,9 @@ export async function startSocksProxy(opts: ProxyOptions = {}): Promise<TestProx
       else host = (await r.read((await r.read(1))[0]!)).toString();
       port = (await r.read(2)).readUInt16BE(0);
       state.targets.push(`${atyp === 3 ? host : net.isIPv6(host) ? `[${host}]` : host}:${port}`);
-      const reply = (code: number) => client.write(Buffer.from([5, code, 0, 1, 0, 0, 0, 0, 0, 0]));
-      if (opts.unreachable) return reply(4), client.end();
-      relay(client, host, port, sockets, (up) => (up ? reply(0) : (reply(5), client.end())), r.detach());
+      const reply = (code: number) => Buffer.from([5, code, 0, 1, 0, 0, 0, 0, 0, 0]);
+      if (opts.unreachable) return client.end(reply(4));
+      relay(client, host, port, sockets, { ok: reply(0), failed: reply(5) }, r.detach(), opts.coalesce && state.accepted === 1);
     } catch {
       client.destroy();
     }
@@ -179,7 +195,8 @@ export async function startHttpProxy(opts: ProxyOptions = {}): Promise<TestProxy
         if (given !== wanted) return client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\n\r\n');
       }
       if (opts.unreachable) return client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
-      relay(client, m[1]!, Number(m[2]), sockets, (up) => (up ? client.write('HTTP/1.1 200 Connection established\r\n\r\n') : client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n')), head.subarray(end + 4));
+      const answer = { ok: Buffer.from('HTTP/1.1 200 Connection established\r\n\r\n'), failed: Buffer.from('HTTP/1.1 502 Bad Gateway\r\n\r\n') };
+      relay(client, m[1]!, Number(m[2]), sockets, answer, head.subarray(end + 4), opts.coalesce && state.accepted === 1);
     };
     client.on('data', onData);
   });
