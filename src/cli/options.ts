@@ -22,6 +22,15 @@ export interface ConnectionOptions {
   limitRate?: number;
   /** --encoding: the server's names are in this encoding, not UTF-8. */
   encoding?: string;
+  /** '' turns a proxy from the environment off. */
+  proxy?: string;
+  noproxy?: string;
+  ipv4?: boolean;
+  ipv6?: boolean;
+  /** Seconds; 0 off. */
+  keepalive?: number;
+  connectTimeout?: number;
+  maxTime?: number;
 }
 
 /** Options of get and put. */
@@ -104,6 +113,13 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('--no-epsv', 'passive mode with PASV only, never EPSV (for servers whose EPSV answers lead nowhere)')
     .option('--timeout <seconds>', 'connect and idle timeout', seconds, 30)
     .option('--encoding <name>', "the server's names are in this encoding, not UTF-8 (latin1, cp1251, cp1252, shift_jis, gbk …)")
+    .option('--connect-timeout <seconds>', 'limit for connecting: TCP (and proxy), TLS handshake, greeting (default: --timeout)', seconds)
+    .option('-m, --max-time <seconds>', 'stop the whole run after this long (exit 6; a download keeps its .part for -c)', seconds)
+    .option('--proxy <url>', "through a proxy: socks5://, socks5h:// (the proxy resolves the name), socks4a:// or http:// (CONNECT), with user:password@ if needed; '' for none (default: ALL_PROXY)")
+    .option('--noproxy <hosts>', "comma list of hosts and domains to reach directly, '*' for all (default: NO_PROXY)")
+    .addOption(new Option('-4, --ipv4', 'IPv4 addresses only').conflicts('ipv6'))
+    .addOption(new Option('-6, --ipv6', 'IPv6 addresses only'))
+    .option('--keepalive <seconds>', 'TCP keepalive, and NOOP on a connection idle this long between files; 0 off', integer(0, MAX_SECONDS, `a number of seconds 0-${MAX_SECONDS}`), 60)
     .option('-v, --verbose', 'trace the protocol on stderr (passwords masked)')
     .option('--no-color', 'no colours (also when NO_COLOR is set or output is not a terminal)');
 }

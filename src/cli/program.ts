@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { Io } from './io.js';
+import { withMaxTime } from './deadline.js';
 import { addConnectionOptions, addMultiFileOptions, addTransferOptions, applyCurlAliases } from './options.js';
 import type { GetFlags, PutFlags } from './settings.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
@@ -68,7 +69,7 @@ export function buildProgram(io: Io, version: string): Command {
     .addHelpText('after', EXAMPLES.get)
     .action(async (target: string, a: string | undefined, b: string | undefined, opts: GetFlags) => {
       const { get } = await import('./commands/get.js');
-      await get(io, target, a, b, opts);
+      await withMaxTime(io, opts.maxTime, (io) => get(io, target, a, b, opts));
     });
 
   addMultiFileOptions(addTransferOptions(
@@ -86,7 +87,7 @@ export function buildProgram(io: Io, version: string): Command {
     .addHelpText('after', EXAMPLES.put)
     .action(async (target: string, local: string | undefined, remote: string | undefined, opts: PutFlags) => {
       const { put } = await import('./commands/put.js');
-      await put(io, target, local, remote, opts);
+      await withMaxTime(io, opts.maxTime, (io) => put(io, target, local, remote, opts));
     });
 
   addConnectionOptions(
@@ -102,7 +103,7 @@ export function buildProgram(io: Io, version: string): Command {
     .addHelpText('after', EXAMPLES.ls)
     .action(async (target: string, path: string | undefined, opts: LsFlags) => {
       const { ls } = await import('./commands/ls.js');
-      await ls(io, target, path, opts);
+      await withMaxTime(io, opts.maxTime, (io) => ls(io, target, path, opts));
     });
 
   registerDoctor(program, io);

@@ -13,6 +13,7 @@ import type { TlsOptions } from '../core/connection/tls.js';
 import { LocalError, UsageError } from './exit-codes.js';
 import { RateLimiter } from '../core/rate-limit.js';
 import { loadCodec } from '../core/connection/codec.js';
+import { networkSettings } from './network.js';
 
 export type { Session } from '../core/jobs/events.js';
 
@@ -43,6 +44,7 @@ export const NOT_UTF8_HINT = 'the server sent names that are not valid UTF-8 (sh
 export async function openSession(io: Io, target: Target, opts: ConnectionOptions): Promise<Session> {
   // An unknown --encoding is found before connecting (and before any password prompt).
   if (opts.encoding !== undefined) await loadCodec(opts.encoding);
+  const network = networkSettings(target.host, opts, io.env); // a bad --proxy too
   const tls = await tlsOptions(io, target, opts); // a bad --ca-file is found before any password prompt
   const { user, password } = await credentials(io, target, opts);
   const trace = opts.verbose ? (dir: string, line: string) => io.stderr.write(`${dir} ${printable(line)}\n`) : undefined;
@@ -52,6 +54,7 @@ export async function openSession(io: Io, target: Target, opts: ConnectionOption
     user,
     password,
     timeoutMs: opts.timeout * 1000,
+    ...network,
     passive: !opts.active,
     trace,
     tls,

@@ -7,6 +7,7 @@ import type { TraceFn } from './connection/control.js';
 import type { TlsOptions } from './connection/tls.js';
 import { parseTarget } from './target.js';
 import { RateLimiter } from './rate-limit.js';
+import { parseProxy } from './connection/network.js';
 import { openSession } from './jobs/connect.js';
 import { withRetries } from './jobs/retry.js';
 import { downloadFile, localFor, type DownloadSettings, type Seen } from './jobs/download.js';
@@ -32,6 +33,14 @@ export interface ConnectOptions {
   password?: string;
   /** Connect and idle timeout in ms (default 30 000). */
   timeoutMs?: number;
+  /** Connecting (TCP and proxy, TLS handshake, greeting): each step within this, in ms (default: timeoutMs). */
+  connectTimeoutMs?: number;
+  /** Every connection through this proxy: `socks5://`, `socks5h://`, `socks4a://` or `http://` (CONNECT), `user:password@` if it wants them. Passive mode only. */
+  proxy?: string;
+  /** Only IPv4 (4) or IPv6 (6) addresses. */
+  family?: 4 | 6;
+  /** TCP keepalive, and NOOP on a session left idle this long, in ms (default 60 000; 0 off). */
+  keepaliveMs?: number;
   /** Passive (default) or active data connections. */
   passive?: boolean;
   /** false: PASV only, never EPSV. */
@@ -137,6 +146,8 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
       user: options.user ?? target.user,
       password: options.password ?? target.password,
       timeoutMs: options.timeoutMs,
+      connectTimeoutMs: options.connectTimeoutMs,
+      network: { keepaliveMs: options.keepaliveMs ?? 60_000, proxy: options.proxy ? parseProxy(options.proxy) : undefined, family: options.family },
       passive: options.passive,
       epsv: options.epsv,
       trace: options.trace,

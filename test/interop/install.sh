@@ -9,6 +9,9 @@
 #     unpacked with `dpkg -x` into $TFTP_INTEROP_PREFIX/<server> (default
 #     /opt/tftp-interop), never installed as services; their missing shared
 #     libraries are installed;
+#   - the proxies dante (SOCKS) and tinyproxy (HTTP CONNECT), unpacked the same
+#     way, never started as services (the suite runs its own, with the user
+#     below for dante's username authentication);
 #   - the system user `tftpuser` (no shell, no home) with the suite's known
 #     password, and a PAM service `tftp-interop` (pam_unix only) for vsftpd.
 # Idempotent: a second run does nothing but checks (no apt-get update).
@@ -135,6 +138,9 @@ unpack pure-ftpd usr/sbin/pure-ftpd pure-ftpd
 unpack proftpd usr/sbin/proftpd proftpd-core proftpd-mod-crypto
 # Run per connection by the suite's own inetd loop (no inetd, no PAM: its passwd authentication).
 unpack inetutils-ftpd usr/sbin/ftpd inetutils-ftpd
+# The proxies of test/interop/proxies.interop.ts.
+unpack dante usr/sbin/danted dante-server
+unpack tinyproxy usr/bin/tinyproxy tinyproxy-bin
 
 # --- 3. the local user and its PAM service ----------------------------------
 if ! id "$USER_NAME" >/dev/null 2>&1; then
@@ -161,4 +167,4 @@ session  required pam_permit.so
 EOF
 id ftp >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /srv/ftp --shell /usr/sbin/nologin ftp
 
-log "ready: vsftpd $( (/usr/sbin/vsftpd -v 0>&1 2>&1 || true) | sed 's/.*version //'), python3-pyftpdlib=$(dpkg-query -W -f='${Version}' python3-pyftpdlib), $(cat "$PREFIX/pure-ftpd/.packages"), $(cat "$PREFIX/proftpd/.packages"), $(cat "$PREFIX/inetutils-ftpd/.packages")"
+log "ready: vsftpd $( (/usr/sbin/vsftpd -v 0>&1 2>&1 || true) | sed 's/.*version //'), python3-pyftpdlib=$(dpkg-query -W -f='${Version}' python3-pyftpdlib), $(cat "$PREFIX/pure-ftpd/.packages"), $(cat "$PREFIX/proftpd/.packages"), $(cat "$PREFIX/inetutils-ftpd/.packages"), $(cat "$PREFIX/dante/.packages"), $(cat "$PREFIX/tinyproxy/.packages")"

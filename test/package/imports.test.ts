@@ -28,7 +28,7 @@ function staticSpecifiers(file: string): string[] {
 }
 
 /** Packages the library may load only when asked, through import(): iconv-lite, for names not in UTF-8. */
-const LAZY_PACKAGES = new Set(['iconv-lite']);
+const LAZY_PACKAGES = new Set(['iconv-lite', 'socks']);
 
 function graph(): Map<string, string[]> {
   const edges = new Map<string, string[]>();

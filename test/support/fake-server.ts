@@ -90,6 +90,8 @@ export interface FakeServerOptions {
    * sent, and file names are keys in that form.
    */
   commandEncoding?: BufferEncoding;
+  /** Listen on ::1 instead of 127.0.0.1 (control and passive data). */
+  listenOn?: '127.0.0.1' | '::1';
 }
 
 const PASSIVE_WAIT_MS = 10_000;
@@ -151,7 +153,7 @@ export class FakeSession {
     });
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject);
-      srv.listen(this.server.pasvPort ?? 0, '127.0.0.1', () => resolve());
+      srv.listen(this.server.pasvPort ?? 0, this.server.listenOn, () => resolve());
     });
     return (srv.address() as AddressInfo).port;
   }
@@ -202,6 +204,8 @@ export class FakeSession {
 
 export class FakeServer {
   host = '127.0.0.1' as const;
+  /** Where the control and passive listeners are: 127.0.0.1, or ::1 when asked. */
+  listenOn: '127.0.0.1' | '::1';
   port = 0;
   greeting: NonNullable<FakeServerOptions['greeting']>;
   lineEnding: '\r\n' | '\n';
@@ -239,6 +243,7 @@ export class FakeServer {
     this.byteByByte = opts.byteByByte ?? false;
     this.epsv = opts.epsv ?? true;
     this.pasvAddress = opts.pasvAddress ?? '127.0.0.1';
+    this.listenOn = opts.listenOn ?? '127.0.0.1';
     this.pasvPort = opts.pasvPort;
     this.pasvReply = opts.pasvReply;
     this.epsvReply = opts.epsvReply;
@@ -254,7 +259,7 @@ export class FakeServer {
   async listen(): Promise<this> {
     await new Promise<void>((resolve, reject) => {
       this.listener.once('error', reject);
-      this.listener.listen(0, '127.0.0.1', () => resolve());
+      this.listener.listen(0, this.listenOn, () => resolve());
     });
     this.port = (this.listener.address() as AddressInfo).port;
     return this;

@@ -35,22 +35,25 @@ export function registerDoctor(program: Command, io: Io): void {
     .option('--json', 'print the report as JSON on stdout')
     .addHelpText('after', EXAMPLES)
     .action(async (target: string, opts: DoctorFlags) => {
-      await doctor(io, target, opts);
+      const { withMaxTime } = await import('../deadline.js');
+      await withMaxTime(io, opts.maxTime, (io) => doctor(io, target, opts));
     });
 }
 
 /** tftp doctor <host|url>: the check-up, as a table (or JSON) on stdout. */
 export async function doctor(io: Io, targetArg: string, opts: DoctorFlags): Promise<void> {
   // Loaded here, not at the top: registering the command must not load the protocol core.
-  const [{ parseTarget }, { credentials, warn }, { probeServer }, { tlsSettings, INSECURE_WARNING }] = await Promise.all([
+  const [{ parseTarget }, { credentials, warn }, { probeServer }, { tlsSettings, INSECURE_WARNING }, { networkSettings }] = await Promise.all([
     import('../target.js'),
     import('../credentials.js'),
     import('../../core/probe/probe.js'),
     import('../session.js'),
+    import('../network.js'),
   ]);
   const target = parseTarget(targetArg);
   // An unknown --encoding is a usage error before connecting, as for the other commands.
   if (opts.encoding !== undefined) await (await import('../../core/connection/codec.js')).loadCodec(opts.encoding);
+  const connection = networkSettings(target.host, opts, io.env);
   // Without --tls, the same settings verify doctor's trial of AUTH TLS.
   const { mode, verify: trial } = await tlsSettings(target, opts);
   const { user, password } = await credentials(io, target, opts);
@@ -69,6 +72,7 @@ export async function doctor(io: Io, targetArg: string, opts: DoctorFlags): Prom
       user,
       password,
       timeoutMs: opts.timeout * 1000,
+      connection,
       tls,
       tlsTrial: trial,
       caFile: opts.caFile,

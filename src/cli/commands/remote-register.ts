@@ -7,6 +7,7 @@ import type { PathFlags } from './remote-paths.js';
 import type { RmFlags } from './rm.js';
 import type { MkdirFlags } from './mkdir.js';
 import type { QuoteFlags } from './quote.js';
+import { withMaxTime } from '../deadline.js';
 
 const HOST = ['<host|url>', 'server name or ftp://[user[:password]@]host[:port]/path (the URL path is the first path)'] as const;
 const JSON_EVENTS = 'NDJSON events on stdout: one per path, then a summary';
@@ -58,7 +59,7 @@ export function registerRemoteCommands(program: Command, io: Io): void {
     .addHelpText('after', EXAMPLES.rm)
     .action(async (target: string, paths: string[], opts: RmFlags) => {
       const { rm } = await import('./rm.js');
-      await rm(io, target, paths, opts);
+      await withMaxTime(io, opts.maxTime, (io) => rm(io, target, paths, opts));
     });
 
   addConnectionOptions(program.command('mkdir').description('make remote folders (MKD)').argument(...HOST).argument('[path...]', 'remote folders'))
@@ -67,7 +68,7 @@ export function registerRemoteCommands(program: Command, io: Io): void {
     .addHelpText('after', EXAMPLES.mkdir)
     .action(async (target: string, paths: string[], opts: MkdirFlags) => {
       const { mkdir } = await import('./mkdir.js');
-      await mkdir(io, target, paths, opts);
+      await withMaxTime(io, opts.maxTime, (io) => mkdir(io, target, paths, opts));
     });
 
   addConnectionOptions(program.command('rmdir').description('remove empty remote folders (RMD)').argument(...HOST).argument('[path...]', 'remote folders'))
@@ -76,7 +77,7 @@ export function registerRemoteCommands(program: Command, io: Io): void {
     .addHelpText('after', EXAMPLES.rmdir)
     .action(async (target: string, paths: string[], opts: PathFlags) => {
       const { rmdir } = await import('./rmdir.js');
-      await rmdir(io, target, paths, opts);
+      await withMaxTime(io, opts.maxTime, (io) => rmdir(io, target, paths, opts));
     });
 
   addConnectionOptions(program.command('mv').description('rename or move a remote file or folder (RNFR, RNTO)').argument(...HOST).argument('[from]', 'remote path (a URL carries it in its path)').argument('[to]', 'new path; ending in / : into that folder'))
@@ -84,7 +85,7 @@ export function registerRemoteCommands(program: Command, io: Io): void {
     .addHelpText('after', EXAMPLES.mv)
     .action(async (target: string, from: string | undefined, to: string | undefined, opts: PathFlags) => {
       const { mv } = await import('./mv.js');
-      await mv(io, target, from, to, opts);
+      await withMaxTime(io, opts.maxTime, (io) => mv(io, target, from, to, opts));
     });
 
   addConnectionOptions(program.command('chmod').description('change remote permissions (SITE CHMOD)').argument(...HOST).argument('<mode>', 'octal mode, e.g. 644 or 0755').argument('[path...]', 'remote paths (wildcards in the last part)'))
@@ -93,7 +94,7 @@ export function registerRemoteCommands(program: Command, io: Io): void {
     .addHelpText('after', EXAMPLES.chmod)
     .action(async (target: string, mode: string, paths: string[], opts: PathFlags) => {
       const { chmod } = await import('./chmod.js');
-      await chmod(io, target, mode, paths, opts);
+      await withMaxTime(io, opts.maxTime, (io) => chmod(io, target, mode, paths, opts));
     });
 
   addConnectionOptions(program.command('stat').description('type, size, modified time (UTC) and permissions of a remote path').argument(...HOST).argument('[path]', 'remote path (a wildcard in the last part: each match)'))
@@ -101,7 +102,7 @@ export function registerRemoteCommands(program: Command, io: Io): void {
     .addHelpText('after', EXAMPLES.stat)
     .action(async (target: string, path: string | undefined, opts: PathFlags) => {
       const { stat } = await import('./stat.js');
-      await stat(io, target, path, opts);
+      await withMaxTime(io, opts.maxTime, (io) => stat(io, target, path, opts));
     });
 
   addConnectionOptions(program.command('quote').description('send raw commands after login, in order; print each reply').argument('<host|url>', 'server name or ftp://[user[:password]@]host[:port]').argument('<command...>', 'FTP commands, one per argument'))
@@ -109,6 +110,6 @@ export function registerRemoteCommands(program: Command, io: Io): void {
     .addHelpText('after', EXAMPLES.quote)
     .action(async (target: string, commands: string[], opts: QuoteFlags) => {
       const { quote } = await import('./quote.js');
-      await quote(io, target, commands, opts);
+      await withMaxTime(io, opts.maxTime, (io) => quote(io, target, commands, opts));
     });
 }

@@ -3,6 +3,7 @@ import type { Io } from '../io.js';
 import { addConnectionOptions, parseRate } from '../options.js';
 import type { FilterRule } from '../../core/jobs/sync/filter.js';
 import type { SyncFlags } from './sync.js';
+import { withMaxTime } from '../deadline.js';
 
 
 const EXAMPLES = `
@@ -65,6 +66,6 @@ export function registerSync(program: Command, io: Io): void {
     .addHelpText('after', EXAMPLES)
     .action(async (source: string, destination: string, opts: SyncFlags) => {
       const { sync } = await import('./sync.js');
-      await sync(io, source, destination, { ...opts, rules });
+      await withMaxTime(io, opts.maxTime, (io) => sync(io, source, destination, { ...opts, rules }));
     });
 }

@@ -8,9 +8,13 @@ import { replyText, type Reply } from '../../protocol/reply.js';
 import { ControlConnection, type ReplyFn, type TraceFn } from './control.js';
 import { connectSocket } from './socket.js';
 import type { TlsSession } from './tls.js';
+import { proxyLabel, type NetworkOptions } from './network.js';
 
 export interface DialOptions {
   timeoutMs: number;
+  /** The TCP connect and the greeting (and AUTH TLS's reply), each within this. */
+  connectTimeoutMs: number;
+  network?: NetworkOptions | undefined;
   trace?: TraceFn | undefined;
   onReply?: ReplyFn | undefined;
   /** Implicit: TLS from the first byte; explicit: AUTH TLS after the greeting. */
@@ -31,14 +35,15 @@ export interface Dialled {
 
 export async function dial(host: string, port: number, opts: DialOptions): Promise<Dialled> {
   const { tls } = opts;
-  const socket = await connectSocket(host, port, opts.timeoutMs, { signal: opts.signal });
+  if (opts.network?.proxy) opts.trace?.('*', `through proxy ${proxyLabel(opts.network.proxy)}`);
+  const socket = await connectSocket(host, port, opts.connectTimeoutMs, { signal: opts.signal, network: opts.network });
   let control: ControlConnection | undefined;
   let greeting: Reply;
   try {
     // Implicit: the control connection reads nothing but what came through TLS.
     control = new ControlConnection(tls?.mode === 'implicit' ? await handshake(socket, opts) : socket, opts.timeoutMs, opts.trace, opts.onReply);
     opts.opened(control);
-    greeting = await control.read();
+    greeting = await control.read(opts.connectTimeoutMs);
     while (greeting.code === 120) greeting = await control.read(); // "ready in n minutes"
   } catch (err) {
     control?.close();
@@ -60,7 +65,7 @@ export async function dial(host: string, port: number, opts: DialOptions): Promi
   }
   if (tls?.mode === 'explicit') {
     control.send('AUTH TLS');
-    const reply = await control.read();
+    const reply = await control.read(opts.connectTimeoutMs);
     if (reply.code !== 234) {
       control.close();
       throw new FtpError('tls', `server refused AUTH TLS: ${reply.code} ${replyText(reply)}`, reply.code);

@@ -4,44 +4,16 @@ import { FtpError, errorForReply } from '../../protocol/errors.js';
 import { isCompletion, replyText, type Reply } from '../../protocol/reply.js';
 import { featLines, parseFeatures, type ParsedFeatures } from '../../protocol/feat.js';
 import { plainAddress } from '../../protocol/parse.js';
-import type { ControlConnection, ReplyFn, TraceFn } from './control.js';
-import type { TlsOptions, TlsSession } from './tls.js';
-import type { RateLimiter } from '../rate-limit.js';
+import type { ControlConnection } from './control.js';
+import type { TlsSession } from './tls.js';
 import { loadCodec, utf8Codec, type NameCodec } from './codec.js';
 import { dial } from './dial.js';
 import { SessionFolder } from './folder.js';
+import type { NetworkOptions } from './network.js';
+import type { DataMode, DataModes, SessionOptions } from './session-options.js';
+import { Keepalive } from './keepalive.js';
 
-export interface SessionOptions {
-  /** Connect timeout and idle timeout (no reply, no data), in ms. Default 30 s. */
-  timeoutMs?: number | undefined;
-  /** Passive (default) or active data connections. */
-  passive?: boolean | undefined;
-  /** Receives every command sent (PASS masked) and every reply line. */
-  trace?: TraceFn | undefined;
-  /** Receives every reply, parsed, with the command it answers. */
-  onReply?: ReplyFn | undefined;
-  /** FTPS: protect the control connection and every data connection. */
-  tls?: TlsOptions | undefined;
-  /** false: passive mode uses PASV only, never EPSV. */
-  epsv?: boolean | undefined;
-  /** What earlier sessions learned about this server's data modes: read and updated by this one. */
-  modes?: DataModes | undefined;
-  /** The bytes-a-second budget of every transfer on this session, shared with the other sessions given it. */
-  rateLimit?: RateLimiter | undefined;
-  /** The encoding of the server's names (commands, replies, listings): UTF-8 by default; e.g. latin1, cp1251, shift_jis. */
-  encoding?: string | undefined;
-  /** Called when the server sends text that is not valid UTF-8 (without `encoding`): its names are probably in another one. */
-  onInvalidUtf8?: (() => void) | undefined;
-}
-
-/** What a session learned of the server's data connection modes, so later transfers skip what failed. */
-export interface DataModes {
-  epsv?: boolean | undefined;
-  eprt?: boolean | undefined;
-}
-
-/** One way of making data connections: passive with EPSV (PASV if refused) or PASV only; active with EPRT (PORT if refused) or PORT only. */
-export type DataMode = 'epsv' | 'pasv' | 'eprt' | 'port';
+export type { DataMode, DataModes, SessionOptions } from './session-options.js';
 
 /** A session, or what is built on one (the FtpClient facade): the core's public functions take either. */
 export type OnSession = FtpSession | { readonly session: FtpSession };
@@ -58,6 +30,10 @@ export function sessionOf(on: OnSession): FtpSession {
  */
 export class FtpSession {
   readonly timeoutMs: number;
+  /** Each connect (TCP, TLS handshake) is bounded by this. */
+  readonly connectTimeoutMs: number;
+  /** How connections reach the server (proxy, family, TCP keepalive). */
+  readonly network: NetworkOptions;
   private passiveMode: boolean;
   /** Shared with other sessions of the same server when given in the options. */
   private readonly learned: DataModes;
@@ -76,9 +52,15 @@ export class FtpSession {
   private transfers = 0;
   /** How names are encoded in commands and decoded from replies and listings (the encoding's codec is loaded on connect). */
   codec: NameCodec;
+  /** The host name dialled: data connections through a proxy go to it. */
+  private host: string | undefined;
+  private readonly keepalive: Keepalive;
 
   constructor(readonly options: SessionOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? this.timeoutMs;
+    this.network = options.network ?? {};
+    this.keepalive = new Keepalive(options.keepaliveMs ?? options.network?.keepaliveMs ?? 60_000, () => (this.busy || this.ahead !== undefined ? 'busy' : this.control));
     this.passiveMode = options.passive ?? true;
     this.learned = options.modes ?? {};
     if (options.epsv === false) this.learned.epsv = false;
@@ -129,13 +111,16 @@ export class FtpSession {
   /** Connects (with TLS for implicit FTPS, after AUTH TLS for explicit) and reads the greeting; returns its text. */
   async connect(host: string, port = 21): Promise<string> {
     const tls = this.options.tls;
+    this.host = host;
     // node:tls is loaded only for FTPS, and before connecting: TLS must be able to
     // start before any byte from the server can be read as a reply.
-    if (tls) this.tlsSession = new (await import('./tls.js')).TlsSession(tls, host, this.timeoutMs);
-    if (this.options.encoding !== undefined) this.codec = await loadCodec(this.options.encoding, this.options.onInvalidUtf8);
+    if (tls) this.tlsSession = new (await import('./tls.js')).TlsSession(tls, host, this.connectTimeoutMs);
+      if (this.options.encoding !== undefined) this.codec = await loadCodec(this.options.encoding, this.options.onInvalidUtf8);
     this.dialling = new AbortController();
     const { greeting } = await dial(host, port, {
       timeoutMs: this.timeoutMs,
+      connectTimeoutMs: this.connectTimeoutMs,
+      network: this.options.network,
       trace: this.options.trace,
       onReply: this.options.onReply,
       tls: tls && { mode: tls.mode, session: this.tlsSession! },
@@ -146,17 +131,25 @@ export class FtpSession {
     }).finally(() => (this.dialling = undefined));
     // 230: logged in already (as curl and lftp accept): login() sends no USER.
     this.loggedIn = greeting.code === 230;
+    this.keepalive.touch();
     return replyText(greeting);
+  }
+
+  /** Where passive data connections go: the control connection's peer (never a reply's address); through a proxy, the host dialled. */
+  get dataHost(): string {
+    return this.options.network?.proxy ? this.host! : this.peerAddress;
   }
 
   /** Sends a command and returns its reply; 4xx/5xx throw unless `allowError`. A command sent ahead is taken back first. */
   async command(line: string, opts: { allowError?: boolean } = {}): Promise<Reply> {
+    this.keepalive.touch();
+    await this.keepalive.pending;
     if (this.ahead !== undefined) await this.takeBackAhead();
     const control = this.connection();
-    const reply = await this.place.follow(line, () => {
+    const reply = await this.keepalive.during(this.place.follow(line, () => {
       control.send(line);
       return control.read();
-    });
+    }));
     if (reply.code >= 400 && !opts.allowError) throw this.replyError(reply);
     return reply;
   }
@@ -170,16 +163,23 @@ export class FtpSession {
 
   /** Reads one more reply (e.g. the final reply of a transfer); null waits without limit. */
   read(timeoutMs?: number | null): Promise<Reply> {
-    return this.connection().read(timeoutMs);
+    this.keepalive.touch();
+    const control = this.connection();
+    const noop = this.keepalive.pending;
+    return this.keepalive.reading(noop ? noop.then(() => control.read(timeoutMs)) : control.read(timeoutMs));
   }
 
   /** The next reply, left for whoever reads next (see ControlConnection.peek). */
   peek(): Promise<Reply> {
-    return this.connection().peek();
+    this.keepalive.touch();
+    const control = this.connection();
+    const noop = this.keepalive.pending;
+    return noop ? noop.then(() => control.peek()) : control.peek();
   }
 
   /** Sends without reading; several lines go out in one write and their replies come in order. */
   send(...lines: string[]): void {
+    this.keepalive.sent(lines.length);
     this.connection().send(...lines);
   }
 
@@ -233,6 +233,7 @@ export class FtpSession {
       return await work();
     } finally {
       this.transfers--;
+      this.keepalive.touch();
     }
   }
 
@@ -252,6 +253,7 @@ export class FtpSession {
 
   close(reason?: Error): void {
     this.ahead = undefined; // gone with the connection
+    this.keepalive.stop();
     this.dialling?.abort();
     this.handshaking?.destroy();
     this.control?.close(reason);

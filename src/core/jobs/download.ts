@@ -192,6 +192,10 @@ export async function downloadFile(
       await part.abandon(written);
       // A write error names the descriptor, not the file: say which file the disk refused.
       if (isFileSystemError(err) && err.path === undefined) err.path = part.path;
+      // Every byte is there, but without the final reply nothing says the server sent the whole file.
+      if (err instanceof FtpError && (err.kind === 'closed' || err.kind === 'timeout') && !s.ascii && remoteSize !== undefined && offset + written === remoteSize) {
+        throw new FtpError(err.kind, `${d.remotePath}: all ${remoteSize} bytes arrived, but no final reply came from the server (${err.message}): not counted as complete; ${part.path} is kept for -c`);
+      }
     }
     throw err;
   }

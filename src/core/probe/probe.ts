@@ -241,7 +241,7 @@ class Prober {
 
   /** Connects and logs in; `tls` undefined is plain FTP. */
   private async open(tls: TlsOptions | undefined, login: boolean): Promise<{ client: FtpClient; greeting: string; protocol: string | null }> {
-    const client = new FtpClient({ timeoutMs: this.opts.timeoutMs, trace: this.opts.trace, onReply: this.replies.record, tls, encoding: this.opts.encoding });
+    const client = new FtpClient({ ...this.opts.connection, timeoutMs: this.opts.timeoutMs, trace: this.opts.trace, onReply: this.replies.record, tls, encoding: this.opts.encoding });
     this.live.add(client);
     try {
       this.checkAbort();

@@ -1,6 +1,7 @@
 // The shape of tftp doctor's report, and the options of the check-up.
 import type { TlsOptions } from '../connection/tls.js';
 import type { TraceFn } from '../connection/control.js';
+import type { SessionOptions } from '../connection/session-options.js';
 
 export interface ProbeOptions {
   host: string;
@@ -8,6 +9,8 @@ export interface ProbeOptions {
   user: string;
   password: string;
   timeoutMs: number;
+  /** Proxy, address family, keepalive and connect timeout of every connection it makes. */
+  connection?: Pick<SessionOptions, 'network' | 'connectTimeoutMs' | 'keepaliveMs'> | undefined;
   /** TLS for the session itself (the user asked for FTPS); undefined for plain FTP. */
   tls?: TlsOptions | undefined;
   /** How to verify the certificate when trying AUTH TLS on a plain session (--ca-file, --pin-sha256, --insecure). */

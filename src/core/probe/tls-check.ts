@@ -144,7 +144,7 @@ async function listWithoutResumption(ctx: TlsProbe, client: FtpClient, fingerpri
   try {
     const setup = await client.sendcmd(useEpsv ? 'EPSV' : 'PASV');
     const port = useEpsv ? parseEpsv(setup.lines.join(' ')) : parsePasv(setup.lines.join(' ')).port;
-    const raw = await connectSocket(client.peerAddress, port, ctx.timeoutMs);
+    const raw = await connectSocket(client.session.dataHost, port, ctx.timeoutMs, { network: client.session.network });
     client.send('LIST');
     const s = tlsConnect({ socket: raw, servername: isIP(ctx.host) ? undefined : ctx.host, rejectUnauthorized: false, minVersion: 'TLSv1.2' });
     secure = s;

@@ -59,9 +59,9 @@ export async function openPassive(session: FtpSession, onread?: OnReadOpts, pipe
 /** The first EPSV port of a session: connected now, or undefined (then EPSV is not used again). */
 async function tryConnect(session: FtpSession, port: number, onread: OnReadOpts | undefined): Promise<PendingData | undefined> {
   try {
-    const socket = await connectSocket(session.peerAddress, port, session.timeoutMs, { onread, data: true });
+    const socket = await dataConnect(session, port, onread);
     session.learn('epsv', true);
-    return { connected: () => Promise.resolve(socket), cancel: () => socket.destroy(), usesOnread: onread !== undefined };
+    return { connected: () => Promise.resolve(socket), cancel: () => socket.destroy(), usesOnread: readsInto(session, onread) };
   } catch (err) {
     session.learn('epsv', false);
     session.note(`EPSV port ${port} cannot be reached (${(err as Error).message}): PASV from now on`);
@@ -70,13 +70,23 @@ async function tryConnect(session: FtpSession, port: number, onread: OnReadOpts 
 }
 
 function passiveData(session: FtpSession, port: number, onread: OnReadOpts | undefined): PendingData {
-  const socket = connectSocket(session.peerAddress, port, session.timeoutMs, { onread, data: true });
+  const socket = dataConnect(session, port, onread);
   socket.catch(() => {}); // observed through connected()
   return {
     connected: () => socket,
     cancel: () => void socket.then((s) => s.destroy(), () => {}),
-    usesOnread: onread !== undefined,
+    usesOnread: readsInto(session, onread),
   };
+}
+
+/** A passive data connection, made the way the control connection was (proxy, family, keepalive). */
+function dataConnect(session: FtpSession, port: number, onread: OnReadOpts | undefined): Promise<Socket> {
+  return connectSocket(session.dataHost, port, session.connectTimeoutMs, { onread: readsInto(session, onread) ? onread : undefined, data: true, network: session.network });
+}
+
+/** A proxy's handshake reads the socket itself: the caller's buffers cannot be used there. */
+function readsInto(session: FtpSession, onread: OnReadOpts | undefined): boolean {
+  return onread !== undefined && !session.network.proxy;
 }
 
 /**
@@ -122,6 +132,8 @@ export async function openPipelined(session: FtpSession, cmd: string, onread: On
  * connection coming from the server's address.
  */
 export async function openActive(session: FtpSession): Promise<PendingData> {
+  // The server would connect to the proxy's side of the path, where nobody listens for it.
+  if (session.network.proxy) throw new FtpError('argument', 'active mode (--active) cannot work through a proxy: use passive mode');
   const local = session.localAddress;
   const server = createServer();
   server.maxConnections = 4;
@@ -145,6 +157,7 @@ export async function openActive(session: FtpSession): Promise<PendingData> {
       }
       clearTimeout(timer);
       server.close();
+      if (session.network.keepaliveMs) socket.setKeepAlive(true, session.network.keepaliveMs);
       socket.on('error', () => {}); // see connectSocket: errors surface through 'close'
       resolve(socket);
     });

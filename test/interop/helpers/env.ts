@@ -44,6 +44,12 @@ export const PORT_BASE = {
   pyftpdlib: 61700,
   'pyftpdlib-tls': 61800,
   'inetutils-ftpd': 61900,
+  // Behind the proxies of proxies.interop.ts (which listen on 62200-62211).
+  'vsftpd-proxy': 62000,
+  'vsftpd-proxy-tls': 62100,
+  'proftpd-proxy': 62300,
+  'proftpd-proxy-tls': 62400,
+  'vsftpd-proxy-implicit': 62500,
 } as const;
 export type Instance = keyof typeof PORT_BASE;
 

@@ -56,6 +56,8 @@ export interface StartOptions {
   runDir: string;
   certs: Certs;
   tls?: false | 'explicit' | 'implicit';
+  /** Another instance name (its own ports and folder), for a second instance of the same server. */
+  instance?: Instance;
 }
 
 export interface Layout {
@@ -132,7 +134,7 @@ export function vsftpdVersion(): string {
  */
 export async function startVsftpd(opts: StartOptions): Promise<RunningServer> {
   const tls = opts.tls ?? false;
-  const instance: Instance = tls === 'explicit' ? 'vsftpd-tls' : tls === 'implicit' ? 'vsftpd-implicit' : 'vsftpd';
+  const instance: Instance = opts.instance ?? (tls === 'explicit' ? 'vsftpd-tls' : tls === 'implicit' ? 'vsftpd-implicit' : 'vsftpd');
   const l = layout(opts.runDir, instance);
   need('ftp');
   const owner = need(USER);
@@ -229,7 +231,7 @@ export function proftpdVersion(): string {
 export async function startProftpd(opts: StartOptions): Promise<RunningServer> {
   const tls = opts.tls ?? false;
   if (tls === 'implicit') throw new Error('proftpd: implicit TLS is not part of the suite');
-  const instance: Instance = tls ? 'proftpd-tls' : 'proftpd';
+  const instance: Instance = opts.instance ?? (tls ? 'proftpd-tls' : 'proftpd');
   const l = layout(opts.runDir, instance);
   const owner = need(USER);
   const ftp = need('ftp');
