@@ -32,6 +32,12 @@ export interface UploadSettings {
    * without `resume`'s other meaning (a final file of the same size is done).
    */
   resumeTemporary?: boolean | undefined;
+  /**
+   * With `resumeTemporary`: the temporary files a listing of the folder has just
+   * shown (path → size, undefined when not known). The first attempt takes a
+   * temporary file's size from here, and one not listed as absent, without asking.
+   */
+  listedTemporaries?: ReadonlyMap<string, number | undefined> | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -93,7 +99,8 @@ export async function uploadFile(client: RemoteFs, up: Upload, s: UploadSettings
     offset = await appendOffset(client, up, state, s, attempt);
     if (offset === localSize && state.appended) return complete(remotePath, `already appended on the server (${localSize} bytes)`, reporter);
   } else if (s.resume || (s.atomic && s.resumeTemporary) || (attempt > 0 && !s.ascii)) {
-    const remoteSize = await fileSize(client, target);
+    const listed = attempt === 0 && s.atomic && s.resumeTemporary && !s.resume ? s.listedTemporaries : undefined;
+    const remoteSize = listed && !(listed.has(target) && listed.get(target) === undefined) ? listed.get(target) : await fileSize(client, target);
     offset = remoteSize ?? 0;
     if (remoteSize === undefined && s.atomic && s.resume && (await fileSize(client, remotePath)) === localSize) {
       return complete(remotePath, `already complete on the server (${localSize} bytes)`, reporter);

@@ -37,6 +37,8 @@ export interface SyncTree {
   skipped: { name: string; reason: string }[];
   /** Remote trees: MLSD or LIST, which tells how exact the listed times are. */
   format?: Listing['format'];
+  /** Remote trees: the temporary files of uploads listed (full remote path → size, undefined when not a plain file). */
+  temporaries?: Map<string, number | undefined>;
 }
 
 export interface WalkSettings {
@@ -136,7 +138,7 @@ export function remotePath(root: string, rel: string): string {
  * folders, entries and depth). A root that names nothing is an empty tree
  * that does not exist; a file there is an error.
  */
-export async function walkRemote(client: RemoteFs, root: string, s: WalkSettings & { refuseUnsafe: boolean }): Promise<SyncTree> {
+export async function walkRemote(client: RemoteFs, root: string, s: WalkSettings & { refuseUnsafe: boolean; list?: ((path: string) => Promise<Listing>) | undefined }): Promise<SyncTree> {
   let first: Listing;
   try {
     first = await client.list(root || undefined, { signal: s.signal });
@@ -147,8 +149,18 @@ export async function walkRemote(client: RemoteFs, root: string, s: WalkSettings
   if (first.file) throw new FtpError('argument', `${root} is a file on the server, not a folder`);
   const tree = emptyTree(true);
   tree.format = first.format;
+  const temporaries = (tree.temporaries = new Map<string, number | undefined>());
   let folders = 1;
   let entries = 0;
+  // With a lister of several sessions, a folder's listing starts as soon as the folder is seen;
+  // the tree is still built in the one order (parents first, names sorted), whatever comes back first.
+  let started = 1;
+  const ahead = new Map<string, Promise<Listing>>();
+  const listingOf = (sub: string): Promise<Listing> => {
+    const early = ahead.get(sub);
+    ahead.delete(sub);
+    return early ?? client.list(remotePath(root, sub), { signal: s.signal });
+  };
   const walk = async (rel: string, listing: Listing, depth: number): Promise<void> => {
     for (const line of listing.unparsed) {
       tree.refused.push({ name: `${rel || '.'}: ${JSON.stringify(line)}`, reason: 'listing line not understood' });
@@ -166,6 +178,7 @@ export async function walkRemote(client: RemoteFs, root: string, s: WalkSettings
         keepUp(tree, rel);
         continue;
       }
+      if (entry.type !== 'dir' && isTemporaryName(entry.name)) temporaries.set(remotePath(root, relPath), entry.type === 'file' ? entry.size : undefined);
       if (leftOut(tree, s, rel, entry.name, entry.type === 'dir')) continue;
       // An upload in progress (or one a stopped run left, resumed when its file is sent again): never a difference.
       if (entry.type !== 'dir' && isTemporaryName(entry.name)) {
@@ -190,8 +203,15 @@ export async function walkRemote(client: RemoteFs, root: string, s: WalkSettings
       }
     }
     for (const sub of subfolders) {
+      if (!s.list || started >= MAX_FOLDERS) break;
+      started++;
+      const early = s.list(remotePath(root, sub));
+      early.catch(() => {}); // seen when its turn comes
+      ahead.set(sub, early);
+    }
+    for (const sub of subfolders) {
       if (++folders > MAX_FOLDERS) throw limit(`${MAX_FOLDERS} folders`);
-      const listing = await client.list(remotePath(root, sub), { signal: s.signal });
+      const listing = await listingOf(sub);
       if (listing.file) {
         tree.refused.push({ name: sub, reason: 'listed as a folder, but it is a file' });
         tree.nodes.delete(sub);
