@@ -143,7 +143,7 @@ export async function walkRemote(client: RemoteFs, root: string, s: WalkSettings
   try {
     first = await client.list(root || undefined, { signal: s.signal });
   } catch (err) {
-    if (err instanceof FtpError && err.kind === 'permanent' && (await client.stat(root || '.')) === undefined) return emptyTree(false);
+    if (err instanceof FtpError && err.kind === 'permanent' && (await client.stat(root || '.')) === undefined) return { ...emptyTree(false), temporaries: new Map() };
     throw err;
   }
   if (first.file) throw new FtpError('argument', `${root} is a file on the server, not a folder`);
