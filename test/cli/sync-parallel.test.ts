@@ -82,6 +82,25 @@ describe('sync: the remote walk and the connections', () => {
     expect(of('STOR')).toEqual([]);
   });
 
+  it('eight sessions listing at once raise no warning of too many abort listeners', async () => {
+    const src = join(local, 'site');
+    await wideSite(src);
+    expect((await tftp(['sync', '--inplace', src, `${srv.url}/w6`])).code).toBe(0);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      // The signal Ctrl-C aborts, as the command line has one.
+      const r = await tftp(['sync', '-j', '8', '--inplace', src, `${srv.url}/w6`], { signal: new AbortController().signal });
+      expect(r.code, r.stderr).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(connections('LIST').size).toBeGreaterThan(4);
+    expect(warnings.filter((w) => w.includes('MaxListeners'))).toEqual([]);
+  });
+
   it('a second run with edits and removals logs in at most -j times, and removes over a connection that was already open', async () => {
     const src = join(local, 'site');
     await wideSite(src);

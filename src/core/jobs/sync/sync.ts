@@ -1,6 +1,7 @@
 // `sync`: make a destination folder match a source folder, moving only what
 // changed. Both trees are walked, compared into a plan (plan.ts), checked
 // against the delete guards, reported path by path, and carried out (run.ts).
+import { setMaxListeners } from 'node:events';
 import { FtpError, PartialFailure } from '../../../protocol/errors.js';
 import { localPathUnder, unsafeNameReason } from '../../local/safe-path.js';
 import { digestFile } from '../../local/part-file.js';
@@ -82,6 +83,8 @@ export async function runSync(open: OpenSession, s: SyncSettings, hooks: SyncHoo
     const client = session.client;
     // The remote folders are listed over up to -j sessions at once, the local tree read meanwhile.
     pool = new SessionPool(open, session, Math.max(1, s.parallel ?? 4));
+    // Each session's listing listens for Ctrl-C: more than the default 10 (the batch does the same).
+    if (s.signal) setMaxListeners(4 * Math.max(1, s.parallel ?? 4) + 10, s.signal);
     const list = (path: string) => pool!.use((p) => p.client.list(path, { signal: s.signal }));
     const [source, dest] = await bothWalks(
       () => (upload ? walkLocal(s.localRoot, walk) : walkRemote(client, s.remoteRoot, { ...walk, refuseUnsafe: true, list })),
