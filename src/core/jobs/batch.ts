@@ -28,6 +28,10 @@ export interface BatchOptions {
   reporter?: JobReporter | undefined;
   /** A session already logged in (the one that listed the files): the first worker uses it. */
   session?: Session | undefined;
+  /** More sessions already logged in (a parallel listing's): workers take them before opening any. */
+  spare?: Session[] | undefined;
+  /** Leave one sound session open in `outcome.session`, for the caller's next commands. */
+  keepSession?: boolean | undefined;
   /** Entries that failed before the batch (e.g. listing lines that could not be read): counted with the rest. */
   failed?: { name: string; err: Error }[] | undefined;
 }
@@ -46,6 +50,8 @@ export interface BatchOutcome {
   stoppedBy?: unknown;
   /** The error a caller should raise: the stop, the single failure, or a PartialFailure. Undefined on success. */
   failure?: unknown;
+  /** With `keepSession`: a session still logged in, now the caller's to end. */
+  session?: Session | undefined;
 }
 
 /** Errors that doom every other file too: stop the whole batch. */
@@ -96,6 +102,8 @@ export async function runBatch(open: OpenSession, items: BatchItem[], batch: Bat
   // Each connection and each transfer listens for Ctrl-C: more than the default 10.
   if (batch.signal) setMaxListeners(4 * batch.parallel + 10, batch.signal);
   let handOver = batch.session;
+  const spare = [...(batch.spare ?? [])];
+  let kept: Session | undefined;
   /** Items given back by a connection the server refused, for the others to take. */
   const givenBack: BatchItem[] = [];
   const sessions = new Set<Session>();
@@ -119,7 +127,7 @@ export async function runBatch(open: OpenSession, items: BatchItem[], batch: Bat
   };
 
   const worker = async () => {
-    let session: Session | undefined = handOver;
+    let session: Session | undefined = handOver ?? spare.pop();
     handOver = undefined;
     if (session) sessions.add(session);
     // An item claimed early, when the one before sent its command ahead.
@@ -168,11 +176,13 @@ export async function runBatch(open: OpenSession, items: BatchItem[], batch: Bat
       if (claimed) givenBack.push(claimed);
     } finally {
       if (session) sessions.delete(session);
+      if (batch.keepSession && !kept && fatal === undefined && session?.client.connected) [kept, session] = [session, undefined];
       await session?.end(fatal === undefined);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(batch.parallel, items.length)) }, worker));
   await handOver?.end(true); // no file to move: the listing session was not needed
+  await Promise.all(spare.map((s) => s.end(true)));
 
   // What never started: after a stop, or when every connection was refused in the end.
   const notDone = [...givenBack, ...items.slice(next)];
@@ -187,6 +197,7 @@ export async function runBatch(open: OpenSession, items: BatchItem[], batch: Bat
   emit?.({ event: 'summary', files, ok, failed: failures.length, skipped, bytes, seconds: elapsed });
   const outcome: BatchOutcome = { files, ok, skipped, bytes, seconds: elapsed, failures, notStarted };
   if (fatal !== undefined) outcome.stoppedBy = fatal;
+  if (kept) outcome.session = kept;
   if (failures.length > 0 || notDone.length > 0) {
     outcome.failure =
       files === 1 || fatal !== undefined || failures.length === files

@@ -32,6 +32,13 @@ export interface UploadSettings {
    * without `resume`'s other meaning (a final file of the same size is done).
    */
   resumeTemporary?: boolean | undefined;
+  /**
+   * With `resumeTemporary`: the temporary files a listing of the folder has just
+   * shown (path → size, undefined when not known). The first attempt takes a
+   * temporary file's size from here; for one not listed (some servers hide
+   * dot files) it asks SIZE alone, where FEAT offers it.
+   */
+  listedTemporaries?: ReadonlyMap<string, number | undefined> | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -93,7 +100,8 @@ export async function uploadFile(client: RemoteFs, up: Upload, s: UploadSettings
     offset = await appendOffset(client, up, state, s, attempt);
     if (offset === localSize && state.appended) return complete(remotePath, `already appended on the server (${localSize} bytes)`, reporter);
   } else if (s.resume || (s.atomic && s.resumeTemporary) || (attempt > 0 && !s.ascii)) {
-    const remoteSize = await fileSize(client, target);
+    const listed = attempt === 0 && s.atomic && s.resumeTemporary && !s.resume ? s.listedTemporaries : undefined;
+    const remoteSize = listed ? await listedTemporarySize(client, target, listed) : await fileSize(client, target);
     offset = remoteSize ?? 0;
     if (remoteSize === undefined && s.atomic && s.resume && (await fileSize(client, remotePath)) === localSize) {
       return complete(remotePath, `already complete on the server (${localSize} bytes)`, reporter);
@@ -185,6 +193,14 @@ function parentOf(path: string): string | undefined {
   const trimmed = path.replace(/\/+$/, '');
   const slash = trimmed.lastIndexOf('/');
   return slash <= 0 ? undefined : trimmed.slice(0, slash);
+}
+
+/** A temporary file's size from a fresh listing of its folder; SIZE alone settles it when the listing did not show it. */
+async function listedTemporarySize(client: RemoteFs, target: string, listed: ReadonlyMap<string, number | undefined>): Promise<number | undefined> {
+  const size = listed.get(target);
+  if (size !== undefined) return size;
+  if (!listed.has(target) && (await client.hasFeature('SIZE'))) return client.size(target);
+  return fileSize(client, target);
 }
 
 /**

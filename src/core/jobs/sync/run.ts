@@ -2,17 +2,18 @@
 // first), the files sent over a batch of -j sessions, and only after every
 // transfer succeeded, what the destination has that the source lacks removed
 // (files, then folders deepest first). The state is recorded as files arrive.
-import { mkdir, open, rm, rmdir, utimes } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import { mkdir, rm, rmdir, utimes } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { FtpError } from '../../../protocol/errors.js';
 import type { RemoteFs } from '../../remote/fs.js';
-import { digestFile } from '../../local/part-file.js';
 import { tempPath } from '../../local/part-name.js';
 import { localPathUnder } from '../../local/safe-path.js';
 import { runBatch, type BatchItem, type BatchOutcome } from '../batch.js';
 import { downloadFile, preserveTime, type Download } from '../download.js';
 import { uploadFile } from '../upload.js';
 import type { JobEvent, JobReporter, OpenSession, Progress, Session } from '../events.js';
+import { digestOpenFile } from './digest.js';
 import { sourceStamp, type SyncPlan } from './plan.js';
 import type { StateKeeper } from './state.js';
 import { remotePath, type SyncTree } from './walk.js';
@@ -67,7 +68,7 @@ export async function runPlan(
   plan: SyncPlan,
   source: SyncTree,
   s: RunSettings,
-  ctx: { open: OpenSession; session: Session; state: StateKeeper | undefined; reporter: SyncReporter; progressFor(name: string): Progress },
+  ctx: { open: OpenSession; session: Session; state: StateKeeper | undefined; reporter: SyncReporter; progressFor(name: string): Progress; spare?: Session[] | undefined; temporaries?: ReadonlyMap<string, number | undefined> | undefined },
 ): Promise<RunOutcome> {
   const upload = plan.direction === 'upload';
   const localOf = (rel: string) => localPathUnder(s.localRoot, rel === '' ? [] : rel.split('/'));
@@ -80,7 +81,7 @@ export async function runPlan(
       else await mkdir(localOf(folder), { recursive: true });
     }
   } catch (err) {
-    await session.end(false);
+    await Promise.all([session.end(false), ...(ctx.spare ?? []).map((x) => x.end(false))]);
     throw err;
   }
   const save = quietSaver(ctx.state, ctx.reporter);
@@ -108,17 +109,18 @@ export async function runPlan(
         name: remote,
         size: t.size,
         async run(client, attempt, progress) {
-          const file = await open(local, 'r');
+          // Synchronous, as the reads are: on a site of small files the thread pool's round trips cost more than the calls.
+          const file = { fd: openSync(local, 'r') };
           try {
-            const info = await file.stat();
-            const result = await uploadFile(client, { local, remotePath: remote, fd: file.fd, localSize: info.size }, { retries: s.retries, retryDelay: s.retryDelay, signal: s.signal, preserve: s.setTimes, atomic: !s.inplace, resumeTemporary: true }, attempt, progress, fileReporter);
+            const info = fstatSync(file.fd);
+            const result = await uploadFile(client, { local, remotePath: remote, fd: file.fd, localSize: info.size }, { retries: s.retries, retryDelay: s.retryDelay, signal: s.signal, preserve: s.setTimes, atomic: !s.inplace, resumeTemporary: true, listedTemporaries: ctx.temporaries }, attempt, progress, fileReporter);
             if (ctx.state) {
-              ctx.state.record(t.path, { size: info.size, mtime: info.mtimeMs, sha256: await digestFile(local) });
+              ctx.state.record(t.path, { size: info.size, mtime: info.mtimeMs, sha256: await digestOpenFile(file.fd) });
               await save(client);
             }
             return result;
           } finally {
-            await file.close();
+            closeSync(file.fd);
           }
         },
       });
@@ -146,8 +148,12 @@ export async function runPlan(
   }
   let batch: BatchOutcome | undefined;
   if (items.length > 0) {
-    batch = await runBatch(ctx.open, items, { parallel: s.parallel ?? 4, retries: s.retries, retryDelay: s.retryDelay, signal: s.signal, reporter: { ...ctx.reporter, event: fileReporter.event }, session, progressFor: (item) => ctx.progressFor(item.name) });
-    session = undefined; // the batch ended it
+    // One session stays open for the removals and the last write of the state.
+    const keepSession = upload && (s.delete || !!ctx.state);
+    batch = await runBatch(ctx.open, items, { parallel: s.parallel ?? 4, retries: s.retries, retryDelay: s.retryDelay, signal: s.signal, reporter: { ...ctx.reporter, event: fileReporter.event }, session, spare: ctx.spare, keepSession, progressFor: (item) => ctx.progressFor(item.name) });
+    session = batch.session; // the batch ended the others
+  } else {
+    await Promise.all((ctx.spare ?? []).map((x) => x.end(true)));
   }
   let deleted = 0;
   let ok = true;

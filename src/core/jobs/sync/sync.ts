@@ -1,6 +1,7 @@
 // `sync`: make a destination folder match a source folder, moving only what
 // changed. Both trees are walked, compared into a plan (plan.ts), checked
 // against the delete guards, reported path by path, and carried out (run.ts).
+import { setMaxListeners } from 'node:events';
 import { FtpError, PartialFailure } from '../../../protocol/errors.js';
 import { localPathUnder, unsafeNameReason } from '../../local/safe-path.js';
 import { digestFile } from '../../local/part-file.js';
@@ -11,7 +12,8 @@ import { planSync, sourceStamp, type CompareMode, type SyncDirection, type SyncP
 import { runPlan, type SyncReporter } from './run.js';
 import { DEFAULT_STATE_NAME, StateKeeper, loadState, localStatePlace, remoteStatePlace, stateTempName, type StateEntry } from './state.js';
 import { applyRemoteClock } from './times.js';
-import { remotePath, walkLocal, walkRemote } from './walk.js';
+import { SessionPool } from './pool.js';
+import { remotePath, walkLocal, walkRemote, type SyncTree } from './walk.js';
 
 export interface SyncSettings {
   direction: SyncDirection;
@@ -75,11 +77,19 @@ export async function runSync(open: OpenSession, s: SyncSettings, hooks: SyncHoo
   const walk = { filter, reserved: new Set([stateName, stateTempName(stateName)]), followLinks: s.followLinks, signal: s.signal };
   const upload = s.direction === 'upload';
   const session = hooks.session ?? (await open());
+  let pool: SessionPool | undefined;
   let handedOver = false;
   try {
     const client = session.client;
-    const source = upload ? await walkLocal(s.localRoot, walk) : await walkRemote(client, s.remoteRoot, { ...walk, refuseUnsafe: true });
-    const dest = upload ? await walkRemote(client, s.remoteRoot, { ...walk, followLinks: false, refuseUnsafe: false }) : await walkLocal(s.localRoot, { ...walk, followLinks: false });
+    // The remote folders are listed over up to -j sessions at once, the local tree read meanwhile.
+    pool = new SessionPool(open, session, Math.max(1, s.parallel ?? 4));
+    // Each session's listing listens for Ctrl-C: more than the default 10 (the batch does the same).
+    if (s.signal) setMaxListeners(4 * Math.max(1, s.parallel ?? 4) + 10, s.signal);
+    const list = (path: string) => pool!.use((p) => p.client.list(path, { signal: s.signal }));
+    const [source, dest] = await bothWalks(
+      () => (upload ? walkLocal(s.localRoot, walk) : walkRemote(client, s.remoteRoot, { ...walk, refuseUnsafe: true, list })),
+      () => (upload ? walkRemote(client, s.remoteRoot, { ...walk, followLinks: false, refuseUnsafe: false, list }) : walkLocal(s.localRoot, { ...walk, followLinks: false })),
+    );
     const sourceName = upload ? s.localRoot : s.remoteRoot || 'the login folder';
     if (!source.exists && !s.delete) throw upload ? new FtpError('local', `${s.localRoot}: no such folder`) : new FtpError('permanent', `no such remote folder: ${sourceName}`);
     for (const p of [...source.skipped, ...dest.skipped]) {
@@ -153,7 +163,7 @@ export async function runSync(open: OpenSession, s: SyncSettings, hooks: SyncHoo
       keeper = new StateKeeper(place, entries);
     }
     handedOver = true;
-    const run = await runPlan(plan, source, { ...s, setTimes, delete: !!s.delete, parallel: s.parallel }, { open, session, state: keeper, reporter, progressFor: hooks.progressFor ?? (() => NO_PROGRESS) });
+    const run = await runPlan(plan, source, { ...s, setTimes, delete: !!s.delete, parallel: s.parallel }, { open, session, state: keeper, reporter, progressFor: hooks.progressFor ?? (() => NO_PROGRESS), spare: pool.extras(), temporaries: upload ? dest.temporaries : undefined });
     const refused = plan.refused.map((r) => ({ name: r.path, err: new FtpError('protocol', `${r.path}: ${r.reason}`) as unknown }));
     for (const r of refused) reporter.event?.({ event: 'error', file: r.name, error: r.err });
     const b = run.batch;
@@ -162,12 +172,20 @@ export async function runSync(open: OpenSession, s: SyncSettings, hooks: SyncHoo
   } catch (err) {
     if (!handedOver) {
       handedOver = true;
-      await session.end(false);
+      await Promise.all([session.end(false), pool?.endExtras(false)]);
     }
     throw err;
   } finally {
-    if (!handedOver) await session.end(true);
+    if (!handedOver) await Promise.all([session.end(true), pool?.endExtras(true)]);
   }
+}
+
+/** Both trees, walked at once; the source's failure comes first, as when they were walked in turn. */
+async function bothWalks(source: () => Promise<SyncTree>, dest: () => Promise<SyncTree>): Promise<[SyncTree, SyncTree]> {
+  const [a, b] = await Promise.allSettled([source(), dest()]);
+  if (a.status === 'rejected') throw a.reason;
+  if (b.status === 'rejected') throw b.reason;
+  return [a.value, b.value];
 }
 
 /** The sync's outcome as a batch's: exit 10 when some paths failed, the stop's own error after a stop. */

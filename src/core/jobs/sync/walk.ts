@@ -1,7 +1,7 @@
 // The two sides of a sync as trees of relative paths: a local folder read
 // from disk, a remote one listed folder by folder. Excluded paths are not in
 // a tree; the folders that hold them are marked, so that they are never removed.
-import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Stats } from 'node:fs';
 import { FtpError } from '../../../protocol/errors.js';
@@ -37,6 +37,8 @@ export interface SyncTree {
   skipped: { name: string; reason: string }[];
   /** Remote trees: MLSD or LIST, which tells how exact the listed times are. */
   format?: Listing['format'];
+  /** Remote trees: the temporary files of uploads listed (full remote path → size, undefined when not a plain file). */
+  temporaries?: Map<string, number | undefined>;
 }
 
 export interface WalkSettings {
@@ -68,9 +70,18 @@ function leftOut(tree: SyncTree, s: WalkSettings, dir: string, name: string, isD
   return false;
 }
 
+function statOr(path: string, onError: (err: NodeJS.ErrnoException) => undefined): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch (err) {
+    return onError(err as NodeJS.ErrnoException);
+  }
+}
+
 /** The local folder `root` as a tree; a missing root is an empty tree that does not exist. */
 export async function walkLocal(root: string, s: WalkSettings): Promise<SyncTree> {
-  const top = await stat(root).catch((err: NodeJS.ErrnoException) => {
+  // Synchronous calls: a site's thousands of lstats cost more in round trips through the thread pool than in the calls.
+  const top = statOr(root, (err) => {
     if (err.code === 'ENOENT') return undefined;
     throw err;
   });
@@ -78,19 +89,19 @@ export async function walkLocal(root: string, s: WalkSettings): Promise<SyncTree
   if (!top.isDirectory()) throw new FtpError('argument', `${root} is not a folder`);
   const tree = emptyTree(true);
   // Folders entered through links, by real path: a link to a parent would loop.
-  const entered = new Set<string>([await realpath(root)]);
+  const entered = new Set<string>([realpathSync(root)]);
   const walk = async (dir: string, rel: string, depth: number): Promise<void> => {
-    const names = (await readdir(dir)).sort();
+    const names = readdirSync(dir).sort();
     for (const name of names) {
       const path = join(dir, name);
       const relPath = rel ? `${rel}/${name}` : name;
-      let info: Stats = await lstat(path);
+      let info: Stats = lstatSync(path);
       if (info.isSymbolicLink()) {
         if (!s.followLinks) {
           if (!leftOut(tree, s, rel, name, false)) tree.skipped.push({ name: relPath, reason: 'symbolic link (use --follow-links)' });
           continue;
         }
-        const target = await stat(path).catch(() => undefined);
+        const target = statOr(path, () => undefined);
         if (!target) {
           tree.skipped.push({ name: relPath, reason: 'symbolic link to nothing' });
           continue;
@@ -104,7 +115,7 @@ export async function walkLocal(root: string, s: WalkSettings): Promise<SyncTree
         continue;
       }
       if (info.isDirectory()) {
-        const real = await realpath(path);
+        const real = realpathSync(path);
         if (entered.has(real) || depth >= MAX_DEPTH) {
           tree.refused.push({ name: relPath, reason: entered.has(real) ? 'a link to a folder already synced (a loop)' : `deeper than ${MAX_DEPTH} folders` });
           keepUp(tree, rel);
@@ -136,19 +147,29 @@ export function remotePath(root: string, rel: string): string {
  * folders, entries and depth). A root that names nothing is an empty tree
  * that does not exist; a file there is an error.
  */
-export async function walkRemote(client: RemoteFs, root: string, s: WalkSettings & { refuseUnsafe: boolean }): Promise<SyncTree> {
+export async function walkRemote(client: RemoteFs, root: string, s: WalkSettings & { refuseUnsafe: boolean; list?: ((path: string) => Promise<Listing>) | undefined }): Promise<SyncTree> {
   let first: Listing;
   try {
     first = await client.list(root || undefined, { signal: s.signal });
   } catch (err) {
-    if (err instanceof FtpError && err.kind === 'permanent' && (await client.stat(root || '.')) === undefined) return emptyTree(false);
+    if (err instanceof FtpError && err.kind === 'permanent' && (await client.stat(root || '.')) === undefined) return { ...emptyTree(false), temporaries: new Map() };
     throw err;
   }
   if (first.file) throw new FtpError('argument', `${root} is a file on the server, not a folder`);
   const tree = emptyTree(true);
   tree.format = first.format;
+  const temporaries = (tree.temporaries = new Map<string, number | undefined>());
   let folders = 1;
   let entries = 0;
+  // With a lister of several sessions, a folder's listing starts as soon as the folder is seen;
+  // the tree is still built in the one order (parents first, names sorted), whatever comes back first.
+  let started = 1;
+  const ahead = new Map<string, Promise<Listing>>();
+  const listingOf = (sub: string): Promise<Listing> => {
+    const early = ahead.get(sub);
+    ahead.delete(sub);
+    return early ?? client.list(remotePath(root, sub), { signal: s.signal });
+  };
   const walk = async (rel: string, listing: Listing, depth: number): Promise<void> => {
     for (const line of listing.unparsed) {
       tree.refused.push({ name: `${rel || '.'}: ${JSON.stringify(line)}`, reason: 'listing line not understood' });
@@ -166,6 +187,7 @@ export async function walkRemote(client: RemoteFs, root: string, s: WalkSettings
         keepUp(tree, rel);
         continue;
       }
+      if (entry.type !== 'dir' && isTemporaryName(entry.name)) temporaries.set(remotePath(root, relPath), entry.type === 'file' ? entry.size : undefined);
       if (leftOut(tree, s, rel, entry.name, entry.type === 'dir')) continue;
       // An upload in progress (or one a stopped run left, resumed when its file is sent again): never a difference.
       if (entry.type !== 'dir' && isTemporaryName(entry.name)) {
@@ -190,8 +212,15 @@ export async function walkRemote(client: RemoteFs, root: string, s: WalkSettings
       }
     }
     for (const sub of subfolders) {
+      if (!s.list || started >= MAX_FOLDERS) break;
+      started++;
+      const early = s.list(remotePath(root, sub));
+      early.catch(() => {}); // seen when its turn comes
+      ahead.set(sub, early);
+    }
+    for (const sub of subfolders) {
       if (++folders > MAX_FOLDERS) throw limit(`${MAX_FOLDERS} folders`);
-      const listing = await client.list(remotePath(root, sub), { signal: s.signal });
+      const listing = await listingOf(sub);
       if (listing.file) {
         tree.refused.push({ name: sub, reason: 'listed as a folder, but it is a file' });
         tree.nodes.delete(sub);
