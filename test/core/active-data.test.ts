@@ -23,7 +23,10 @@ async function retrieveWithOnread(port: number, name: string) {
   let dataEvents = 0;
   const start = await transfercmd(c.session, `RETR ${name}`, undefined, {
     buffer,
-    callback: (n) => void chunks.push(Buffer.from(buffer.subarray(0, n))),
+    callback: (n) => {
+      chunks.push(Buffer.from(buffer.subarray(0, n)));
+      return true;
+    },
   });
   const socket: Socket = start.socket;
   socket.on('data', () => dataEvents++);
