@@ -91,7 +91,7 @@ async function start(session: FtpSession, cmd: string, rest: number | undefined,
 }
 
 function openData(session: FtpSession, cmd: string, rest: number | undefined, reads: OnReadOpts | undefined): Promise<PendingData> {
-  if (!session.passive) return openActive(session);
+  if (!session.passive) return openActive(session, reads);
   // Once EPSV has worked, it goes out with the command itself: one round trip less per file.
   // Not with REST: a refused REST must stop the command before it runs.
   return openPassive(session, reads, rest === undefined && session.modes.epsv === true ? cmd : undefined);
