@@ -27,7 +27,9 @@ export async function connectSocket(host: string, port: number, timeoutMs: numbe
   if (network.family && literal && literal !== network.family) {
     throw fail(`cannot connect to ${where(host, port)}: an IPv${literal} address, but only IPv${network.family} was asked for`);
   }
-  // Ends the attempt, wherever it is (TCP connect, proxy handshake), on timeout or abort.
+  // A direct connection (every data connection of a transfer) needs no more than one promise.
+  if (!network.proxy) return direct(host, port, network, timeoutMs, opts.onread, opts.signal, fail);
+  // Ends the attempt, wherever it is (the proxy's import, TCP connect, its handshake), on timeout or abort.
   const controller = new AbortController();
   let cleanup = () => {};
   const limits = new Promise<never>((_, reject) => {
@@ -47,9 +49,7 @@ export async function connectSocket(host: string, port: number, timeoutMs: numbe
     opts.signal?.addEventListener('abort', aborted, { once: true });
   });
   limits.catch(() => {});
-  const opening = network.proxy
-    ? import('./proxy.js').then((p) => p.connectThroughProxy(network.proxy!, host, port, { family: network.family, signal: controller.signal }))
-    : direct(host, port, network.family, opts.onread, controller.signal);
+  const opening = import('./proxy.js').then((p) => p.connectThroughProxy(network.proxy!, host, port, { family: network.family, signal: controller.signal }));
   opening.catch(() => {});
   try {
     const socket = await Promise.race([opening, limits]);
@@ -65,20 +65,49 @@ export async function connectSocket(host: string, port: number, timeoutMs: numbe
   }
 }
 
-/** A plain TCP connect; destroyed when `signal` aborts before it connects. */
-function direct(host: string, port: number, family: 4 | 6 | undefined, onread: OnReadOpts | undefined, signal: AbortSignal): Promise<Socket> {
+/**
+ * A plain TCP connect, given up on timeout or abort (the socket destroyed).
+ * One timer and one listener, no AbortController: a tree of small files makes
+ * thousands of these.
+ */
+function direct(
+  host: string,
+  port: number,
+  network: NetworkOptions,
+  timeoutMs: number,
+  onread: OnReadOpts | undefined,
+  signal: AbortSignal | undefined,
+  fail: (message: string) => FtpError,
+): Promise<Socket> {
+  const family = network.family;
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new FtpError('aborted', `connecting to ${where(host, port)}: interrupted`));
     const socket = connect({ host, port, ...(family ? { family, autoSelectFamily: false } : {}), ...(onread ? { onread } : {}) });
-    let connected = false;
-    signal.addEventListener('abort', () => connected || socket.destroy(), { once: true });
+    let settled = false;
+    const give = (err: Error) => {
+      if (settled) return;
+      end();
+      socket.destroy();
+      reject(err);
+    };
+    const timer = setTimeout(() => give(fail(`cannot connect to ${where(host, port)}: timed out after ${timeoutMs / 1000} s`)), timeoutMs);
+    const aborted = () => give(new FtpError('aborted', `connecting to ${where(host, port)}: interrupted`));
+    const end = () => {
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', aborted);
+    };
+    signal?.addEventListener('abort', aborted, { once: true });
     // Once connected, whoever uses the socket watches 'close'; a reset of a socket
     // nobody uses any more (a refused transfer) must not become an uncaught error.
     socket.on('error', (err: NodeJS.ErrnoException) => {
-      if (connected) return;
-      reject(new ConnectFailure(`cannot connect to ${where(host, port)}: ${describeFamilyError(err, host, family)}`));
+      if (settled) return;
+      give(fail(`cannot connect to ${where(host, port)}: ${describeFamilyError(err, host, family)}`));
     });
     socket.once('connect', () => {
-      connected = true;
+      if (settled) return;
+      end();
+      if (network.keepaliveMs) socket.setKeepAlive(true, network.keepaliveMs);
       resolve(socket);
     });
   });
