@@ -118,6 +118,20 @@ describe('sync upload (deploy)', () => {
     expect(log.args('DELE').sort()).toEqual(['www5/a.old', 'www5/b.old', 'www5/c.old']);
   });
 
+  it('--state before the folders, which takes the first folder for its value: one line saying so, exit 2, nothing sent', async () => {
+    const src = join(local, 'site');
+    await site(src);
+    for (const folder of [src, 'site']) {
+      const r = await tftp(['sync', '--state', folder, url(mfmt, 'www7')]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toBe(`tftp: --state took ${JSON.stringify(folder)} for the state file's name: write --state=NAME, or --state after the folders\n`);
+    }
+    expect(log.lines).toEqual([]);
+    const missing = await tftp(['sync', src]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/missing required argument 'destination'/);
+  });
+
   it('--delete with an empty or missing source is refused unless --force', async () => {
     await mkdir(join(mfmt.root, 'www6/sub'), { recursive: true });
     await writeFile(join(mfmt.root, 'www6/sub/a.txt'), 'a');

@@ -42,7 +42,9 @@ export function registerSync(program: Command, io: Io): void {
       .command('sync')
       .description('make a remote folder match a local one (upload), or a local one match a remote one (download), moving only what changed')
       .argument('<source>', 'local folder, or ftp://, ftpes://, ftps:// URL of a remote folder')
-      .argument('<destination>', 'URL of a remote folder, or local folder'),
+      // Optional to commander only, so that `--state ./site url` (which took the folder for --state's value) gets its own hint.
+      .argument('[destination]', 'URL of a remote folder, or local folder')
+      .usage('[options] <source> <destination>'),
   )
     .option('-j, --parallel <n>', 'connections (default 4)', count(1, 64, 'a count 1-64'))
     .option('--retries <n>', 'retry a failed file n times', count(0, 100, 'a count 0-100'), 0)
@@ -64,7 +66,7 @@ export function registerSync(program: Command, io: Io): void {
     .option('--no-progress', 'no progress bar')
     .option('--limit-rate <rate>', 'at most this many bytes a second over all connections together (500K, 2M, 1G)', parseRate)
     .addHelpText('after', EXAMPLES)
-    .action(async (source: string, destination: string, opts: SyncFlags) => {
+    .action(async (source: string, destination: string | undefined, opts: SyncFlags) => {
       const { sync } = await import('./sync.js');
       await withMaxTime(io, opts.maxTime, (io) => sync(io, source, destination, { ...opts, rules }));
     });

@@ -34,7 +34,11 @@ export interface SyncFlags extends ConnectionOptions {
 const URL_SCHEME = /^(ftp|ftpes|ftps):\/\//i;
 
 /** tftp sync <local-dir> <url> (upload) or <url> <local-dir> (download). */
-export async function sync(io: Io, first: string, second: string, opts: SyncFlags): Promise<void> {
+export async function sync(io: Io, first: string, second: string | undefined, opts: SyncFlags): Promise<void> {
+  // `--state ./site url` would take the folder for the state file's name.
+  const stateTook = typeof opts.state === 'string' && (opts.state.includes('/') || second === undefined);
+  if (stateTook) throw new UsageError(`--state took ${JSON.stringify(opts.state)} for the state file's name: write --state=NAME, or --state after the folders`);
+  if (second === undefined) throw new UsageError("missing required argument 'destination'");
   const [a, b] = [URL_SCHEME.test(first), URL_SCHEME.test(second)];
   if (a === b) throw new UsageError(a ? 'both arguments are URLs: one must be a local folder' : 'one argument must be an ftp://, ftpes:// or ftps:// URL of the remote folder');
   const direction = b ? 'upload' : 'download';
@@ -46,10 +50,6 @@ export async function sync(io: Io, first: string, second: string, opts: SyncFlag
   if (remoteRoot) checkRemoteName(remoteRoot, 'remote path');
   if (opts.maxDelete !== undefined && !opts.delete) throw new UsageError('--max-delete limits --delete: give both');
   if (opts.force && !opts.delete) throw new UsageError('--force goes with --delete');
-  // `--state ./site url` would take the folder for the state file's name.
-  if (typeof opts.state === 'string' && (opts.state.includes('/'))) {
-    throw new UsageError(`--state took ${JSON.stringify(opts.state)} for the state file's name: write --state=NAME, or --state after the folders`);
-  }
 
   const json = !!opts.json;
   const toJson = json ? ndjson(io) : undefined;
