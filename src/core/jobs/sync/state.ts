@@ -154,13 +154,21 @@ export async function loadState(place: StatePlace, client: RemoteFs | undefined)
 export class StateKeeper {
   private dirty = false;
   private saving: Promise<void> | undefined;
-  /** The first file to arrive is recorded at once: a run stopped early still leaves a state. */
-  private last = -Infinity;
+  private last: number;
 
+  /**
+   * `found`: a state file was read. Without one, the first file to arrive is
+   * recorded at once, so that a run stopped early still leaves a state; with
+   * one, a stop leaves that, which still tells what is unchanged, and a short
+   * run writes its state once, at the end.
+   */
   constructor(
     private readonly place: StatePlace,
     readonly entries: Map<string, StateEntry>,
-  ) {}
+    found = false,
+  ) {
+    this.last = found ? performance.now() : -Infinity;
+  }
 
   record(path: string, entry: StateEntry): void {
     this.entries.set(path, entry);
