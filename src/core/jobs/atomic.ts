@@ -57,7 +57,7 @@ export async function freeTemporaryName(fs: RemoteFs, remotePath: string, identi
  */
 export async function commitTemporary(fs: RemoteFs, temp: string, final: string): Promise<void> {
   try {
-    await fs.rename(temp, final);
+    await fs.rename(temp, final, { together: true }); // the temporary name is ours, just written
   } catch (err) {
     if (!(err instanceof FtpError && err.kind === 'permanent')) throw err;
     const removed = await fs.remove(temp).then(
