@@ -1,7 +1,7 @@
 import type { FtpSession } from './connection/session.js';
 import { remoteHash, type RemoteHash } from './remote/hash.js';
 import { raw, type RawReply } from './remote/raw.js';
-import { chmod, mkdir, remove, removeDir, rename, setModified, stat, type MkdirOptions, type RemoteStat } from './remote/remote-fs.js';
+import { chmod, mkdir, remove, removeDir, rename, setModified, stat, type MkdirOptions, type RemoteStat, type RenameOptions } from './remote/remote-fs.js';
 
 /**
  * The verbs of FtpClient on remote files and folders, each a few words over
@@ -25,9 +25,9 @@ export abstract class RemoteVerbs {
     return removeDir(this.session, path);
   }
 
-  /** RNFR + RNTO. */
-  rename(from: string, to: string): Promise<void> {
-    return rename(this.session, from, to);
+  /** RNFR + RNTO (in one write with `together`). */
+  rename(from: string, to: string, opts: RenameOptions = {}): Promise<void> {
+    return rename(this.session, from, to, opts);
   }
 
   /** SITE CHMOD with an octal mode (644, 0755); a server without it is a 'permanent' error that says so. */

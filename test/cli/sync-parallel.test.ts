@@ -135,6 +135,19 @@ describe('sync: what an upload asks before it sends', () => {
     expect(of('SIZE').filter((s) => s.arg.endsWith('.part')).length).toBeLessThanOrEqual(25);
   });
 
+  it('an atomic upload into a folder the run made asks nothing about its temporary name', async () => {
+    const src = join(local, 'site');
+    await wideSite(src);
+    await mkdir(join(srv.root, 'w7'));
+    const r = await tftp(['sync', '-j', '3', src, `${srv.url}/w7`]);
+    expect(r.code, r.stderr).toBe(0);
+    expectSame(await files(src), await files(join(srv.root, 'w7')));
+    expect(of('STOR').length).toBe(25);
+    // Only the file of the folder that was there already: its folder may hold a temporary file of an earlier run.
+    const info = await stat(join(src, 'index.html'));
+    expect(of('SIZE').map((s) => s.arg)).toEqual([temporaryName('w7/index.html', `${info.size}:${Math.trunc(info.mtimeMs)}`)]);
+  });
+
   it('a temporary file an interrupted run left is resumed from the size the listing showed', async () => {
     const src = join(local, 'site');
     await mkdir(src);

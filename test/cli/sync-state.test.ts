@@ -67,6 +67,25 @@ describe('sync upload to a server without MFMT', () => {
     expect(existsSync(join(plain.root, 'p2/.tftp-sync.json.tmp'))).toBe(false);
   });
 
+  it('the state is written as the first file arrives when there was none, and only at the end when there was one', async () => {
+    const src = join(local, 'site');
+    await site(src);
+    const writes = () => log.args('STOR').filter((n) => n === 'p4/.tftp-sync.json.tmp').length;
+    const first = await tftp(['sync', '--state', '-j', '1', src, url('p4')]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(writes()).toBe(2);
+    await writeFile(join(src, 'with space.txt'), 'changed: a new size');
+    await writeFile(join(src, 'css/deep/empty.css'), 'not empty now');
+    log.clear();
+    const again = await tftp(['sync', '--state', '-j', '1', src, url('p4')]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(log.args('STOR').filter((n) => !n.includes('.tftp-sync')).map(finalName).sort()).toEqual(['p4/css/deep/empty.css', 'p4/with space.txt']);
+    expect(writes()).toBe(1);
+    const state = JSON.parse(await readFile(join(plain.root, 'p4/.tftp-sync.json'), 'utf8'));
+    expect(state.files['with space.txt']).toMatchObject({ size: 19 });
+    expect(state.files['css/deep/empty.css']).toMatchObject({ size: 13 });
+  });
+
   it('an interrupted sync, run again, sends only the rest', async () => {
     const src = join(local, 'many');
     await mkdir(src);

@@ -1,7 +1,7 @@
 // An atomic upload: the bytes go to a temporary name in the target's folder,
 // renamed over the final name once complete, so that readers of the server
 // see the old file or the whole new one, never a part.
-import { createHash, randomBytes } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { FtpError } from '../../protocol/errors.js';
 import type { RemoteFs } from '../remote/fs.js';
 
@@ -19,9 +19,14 @@ const MAX_BASE_BYTES = 200;
 export function temporaryName(remotePath: string, identity: string): string {
   const slash = remotePath.lastIndexOf('/');
   const folder = remotePath.slice(0, slash + 1);
-  const hash = createHash('sha256').update(`${remotePath}\0${identity}`).digest('hex').slice(0, 8);
+  const hash = sha256Hex(`${remotePath}\0${identity}`).slice(0, 8);
   return `${folder}.${shortened(remotePath.slice(slash + 1))}.tftp-${hash}.part`;
 }
+
+/** crypto.hash where there is one (Node 20.12 on): a Hash object per file name costs more than the digest. */
+const sha256Hex: (text: string) => string = (crypto as { hash?: typeof crypto.hash }).hash
+  ? (text) => crypto.hash('sha256', text, 'hex')
+  : (text) => crypto.createHash('sha256').update(text).digest('hex');
 
 /** Whether a file name is one of `temporaryName`'s (with or without the random suffix of `freeTemporaryName`). */
 export function isTemporaryName(name: string): boolean {
@@ -38,7 +43,7 @@ export async function freeTemporaryName(fs: RemoteFs, remotePath: string, identi
   const first = temporaryName(remotePath, identity);
   if ((await fs.stat(first)) === undefined) return first;
   for (let i = 0; i < 8; i++) {
-    const name = first.replace(/\.part$/, `-${randomBytes(3).toString('hex')}.part`);
+    const name = first.replace(/\.part$/, `-${crypto.randomBytes(3).toString('hex')}.part`);
     if ((await fs.stat(name)) === undefined) return name;
   }
   throw new FtpError('permanent', `no free temporary name next to ${remotePath} (${first} and others are taken)`);
@@ -52,7 +57,7 @@ export async function freeTemporaryName(fs: RemoteFs, remotePath: string, identi
  */
 export async function commitTemporary(fs: RemoteFs, temp: string, final: string): Promise<void> {
   try {
-    await fs.rename(temp, final);
+    await fs.rename(temp, final, { together: true }); // the temporary name is ours, just written
   } catch (err) {
     if (!(err instanceof FtpError && err.kind === 'permanent')) throw err;
     const removed = await fs.remove(temp).then(

@@ -39,6 +39,8 @@ export interface UploadSettings {
    * dot files) it asks SIZE alone, where FEAT offers it.
    */
   listedTemporaries?: ReadonlyMap<string, number | undefined> | undefined;
+  /** With `resumeTemporary`: the remote folder was made just now, so no temporary file is there: the first attempt asks nothing. */
+  newFolder?: boolean | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -100,8 +102,9 @@ export async function uploadFile(client: RemoteFs, up: Upload, s: UploadSettings
     offset = await appendOffset(client, up, state, s, attempt);
     if (offset === localSize && state.appended) return complete(remotePath, `already appended on the server (${localSize} bytes)`, reporter);
   } else if (s.resume || (s.atomic && s.resumeTemporary) || (attempt > 0 && !s.ascii)) {
-    const listed = attempt === 0 && s.atomic && s.resumeTemporary && !s.resume ? s.listedTemporaries : undefined;
-    const remoteSize = listed ? await listedTemporarySize(client, target, listed) : await fileSize(client, target);
+    const first = attempt === 0 && s.atomic && s.resumeTemporary && !s.resume;
+    const listed = first ? s.listedTemporaries : undefined;
+    const remoteSize = first && s.newFolder ? undefined : listed ? await listedTemporarySize(client, target, listed) : await fileSize(client, target);
     offset = remoteSize ?? 0;
     if (remoteSize === undefined && s.atomic && s.resume && (await fileSize(client, remotePath)) === localSize) {
       return complete(remotePath, `already complete on the server (${localSize} bytes)`, reporter);

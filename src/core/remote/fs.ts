@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { FileSource, FileTarget } from '../transfer/file-io.js';
 import type { TransferOptions } from '../transfer/transfer.js';
 import type { Listing, ListOptions } from './listing.js';
-import type { MkdirOptions, RemoteStat } from './remote-fs.js';
+import type { MkdirOptions, RemoteStat, RenameOptions } from './remote-fs.js';
 import type { RemoteHash } from './hash.js';
 
 /** How a file is read: a transfer's options, in ASCII or binary, and what is read next. */
@@ -43,7 +43,7 @@ export interface RemoteFs {
   mkdir(path: string, opts?: MkdirOptions): Promise<void>;
   remove(path: string): Promise<void>;
   removeDir(path: string): Promise<void>;
-  rename(from: string, to: string): Promise<void>;
+  rename(from: string, to: string, opts?: RenameOptions): Promise<void>;
   /** False when the server cannot set times. */
   setModified(path: string, date: Date): Promise<boolean>;
   hash(path: string): Promise<RemoteHash | undefined>;

@@ -54,12 +54,32 @@ export async function removeDir(session: FtpSession, path: string): Promise<void
   await session.voidCommand(`RMD ${path}`);
 }
 
-/** RNFR, then RNTO once the server answered 350. */
-export async function rename(session: FtpSession, from: string, to: string): Promise<void> {
+export interface RenameOptions {
+  /**
+   * RNTO in the same write as RNFR, a round trip less: for a name this client
+   * has just written (an upload's temporary file). Where RNFR is refused, the
+   * server refuses the RNTO too (503, no RNFR before it): read and dropped.
+   */
+  together?: boolean | undefined;
+}
+
+/** RNFR, then RNTO once the server answered 350 (or at once, `together`). */
+export async function rename(session: FtpSession, from: string, to: string, opts: RenameOptions = {}): Promise<void> {
   checkCommandArgument(to, 'path'); // before RNFR: a refused RNTO would leave it pending
+  if (opts.together) return renameTogether(session, from, to);
   const reply = await session.command(`RNFR ${from}`);
   if (!isIntermediate(reply)) throw session.replyError(reply);
   await session.voidCommand(`RNTO ${to}`);
+}
+
+async function renameTogether(session: FtpSession, from: string, to: string): Promise<void> {
+  checkCommandArgument(from, 'path');
+  await session.takeBackAhead(); // its replies come first: it must not be waiting for them
+  session.send(`RNFR ${from}`, `RNTO ${to}`);
+  const rnfr = await session.read();
+  const rnto = await session.read();
+  if (!isIntermediate(rnfr)) throw session.replyError(rnfr);
+  if (!isCompletion(rnto)) throw session.replyError(rnto);
 }
 
 /** An octal mode as SITE CHMOD takes it: 3 or 4 digits (644, 0755, 2775). */

@@ -100,11 +100,14 @@ export async function runPlan(
     if (names.size === 0) for (const p of source.nodes.keys()) (names.get(folderOf(p)) ?? names.set(folderOf(p), new Set()).get(folderOf(p))!).add(basename(p));
     return names.get(folder) ?? new Set<string>();
   };
+  // Folders made by this run: no temporary file of an earlier one can be in them.
+  const made = new Set(plan.folders);
   for (const t of plan.transfers) {
     const src = source.nodes.get(t.path)!;
     const local = localOf(t.path);
     const remote = remoteOf(t.path);
     if (upload) {
+      const newFolder = made.has(folderOf(t.path).slice(0, -1));
       items.push({
         name: remote,
         size: t.size,
@@ -113,7 +116,7 @@ export async function runPlan(
           const file = { fd: openSync(local, 'r') };
           try {
             const info = fstatSync(file.fd);
-            const result = await uploadFile(client, { local, remotePath: remote, fd: file.fd, localSize: info.size }, { retries: s.retries, retryDelay: s.retryDelay, signal: s.signal, preserve: s.setTimes, atomic: !s.inplace, resumeTemporary: true, listedTemporaries: ctx.temporaries }, attempt, progress, fileReporter);
+            const result = await uploadFile(client, { local, remotePath: remote, fd: file.fd, localSize: info.size }, { retries: s.retries, retryDelay: s.retryDelay, signal: s.signal, preserve: s.setTimes, atomic: !s.inplace, resumeTemporary: true, listedTemporaries: ctx.temporaries, newFolder }, attempt, progress, fileReporter);
             if (ctx.state) {
               ctx.state.record(t.path, { size: info.size, mtime: info.mtimeMs, sha256: await digestOpenFile(file.fd) });
               await save(client);

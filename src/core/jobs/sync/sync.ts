@@ -160,7 +160,7 @@ export async function runSync(open: OpenSession, s: SyncSettings, hooks: SyncHoo
         const before = state?.get(u.path);
         if (stamp) entries.set(u.path, { ...stamp, sha256: before && before.size === stamp.size ? before.sha256 : digests.get(u.path) });
       }
-      keeper = new StateKeeper(place, entries);
+      keeper = new StateKeeper(place, entries, state !== undefined);
     }
     handedOver = true;
     const run = await runPlan(plan, source, { ...s, setTimes, delete: !!s.delete, parallel: s.parallel }, { open, session, state: keeper, reporter, progressFor: hooks.progressFor ?? (() => NO_PROGRESS), spare: pool.extras(), temporaries: upload ? dest.temporaries : undefined });
