@@ -1,7 +1,10 @@
 // Types for bench/api.js, so a TypeScript test (e.g. a vitest smoke test
 // against ftp-srv) can import it under the project's strict settings.
 
-export type BenchCaseId = 'get' | 'put' | 'active' | 'progress' | 'small' | 'latency' | 'tree' | 'ftps-tree' | 'segments' | 'sync-first' | 'sync-second' | 'startup';
+export type BenchCaseId =
+  | 'get' | 'put' | 'active' | 'progress' | 'small' | 'latency' | 'tree' | 'segments'
+  | 'ftps-get' | 'ftps-put' | 'ftps-active' | 'ftps-small' | 'ftps-tree' | 'ftps-tree-8' | 'ftps-segments'
+  | 'sync-first' | 'sync-second' | 'startup';
 export type BenchPeer = 'lftp' | 'curl' | 'ftplib' | 'rclone';
 
 export interface BenchAgainstOptions {
@@ -23,7 +26,7 @@ export interface BenchAgainstOptions {
   smallCount?: number;
   /** Files of the site the sync cases deploy into uploadDir (default 12). */
   syncFiles?: number;
-  /** For "ftps-tree": an explicit FTPS server serving the same root, and the CA file its certificate is signed by. */
+  /** For the ftps-* cases: an explicit FTPS server serving the same root, and the CA file its certificate is signed by. */
   ftps?: { port: number; caFile: string };
   /** Folder under root that receives uploads (default "upload"; created when missing). */
   uploadDir?: string;

@@ -13,13 +13,13 @@ import { MiB } from './data.js';
  * @param {string} [o.host='127.0.0.1']
  * @param {number} o.port            control port of the server
  * @param {string} o.root            local folder the server serves as "/" (test data is written here)
- * @param {'get'|'put'|'active'|'progress'|'small'|'latency'|'tree'|'ftps-tree'|'segments'|'sync-first'|'sync-second'|'startup'} [o.case='get']
+ * @param {'get'|'put'|'active'|'progress'|'small'|'latency'|'tree'|'segments'|'ftps-get'|'ftps-put'|'ftps-active'|'ftps-small'|'ftps-tree'|'ftps-tree-8'|'ftps-segments'|'sync-first'|'sync-second'|'startup'} [o.case='get']
  * @param {string[]} [o.tools=['tftp']]  tools besides tftp: any of 'lftp', 'curl', 'ftplib', 'rclone'
  * @param {number} [o.runs=1]
  * @param {number} [o.sizeMiB=1]     size of the random file for get/put/active/progress
  * @param {number} [o.smallCount=10] files for the "small" case
  * @param {number} [o.syncFiles=12]  files of the sync cases' site (the uploads land in uploadDir)
- * @param {{port:number, caFile:string}} [o.ftps]  for "ftps-tree": an explicit FTPS server serving the same root, and its CA
+ * @param {{port:number, caFile:string}} [o.ftps]  for the ftps-* cases: an explicit FTPS server serving the same root, and its CA
  * @param {string} [o.uploadDir='upload']  folder under root for "put" (must exist and be writable)
  * @param {number} [o.timeoutMs=60000]
  * @param {Function} [o.log]
@@ -44,7 +44,7 @@ export async function benchAgainst(o) {
       mediumBytes: bytes,
       smallCount: o.smallCount ?? 10,
       uploadDir: o.uploadDir ?? 'upload',
-      needSmall: ['small', 'latency', 'tree', 'ftps-tree'].includes(c.id),
+      needSmall: ['small', 'latency', 'tree', 'ftps-small', 'ftps-tree', 'ftps-tree-8'].includes(c.id),
       log: o.log,
     });
     if (o.ftps) target.ftps = o.ftps;

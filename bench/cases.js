@@ -3,11 +3,10 @@
 // so slow drift of a shared, noisy machine hits every tool alike. Each run is
 // checked (exit status, then size and sha256 of what was transferred) before
 // its time counts.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { runMeasured, summarize } from './measure.js';
-import { verifyFile, verifyFiles } from './data.js';
-import { PEERS, nodeBare, nodeBareLoop, packageVersion, tftp, which } from './peers.js';
+import { PEERS, nodeBare, packageVersion, tftp, which } from './peers.js';
+import { fmtSize, getVariant, manyVariants, putVariant, smallBytes, smallSet, tail, treeVariants } from './variants.js';
+import { FTPS_CASES } from './cases-ftps.js';
 import { startDelayProxy } from './delay-proxy.js';
 import { SYNC_CASES } from './sync-case.js';
 
@@ -20,128 +19,9 @@ import { SYNC_CASES } from './sync-case.js';
  *   medium: { remote, size, sha256, path },   // active / progress
  *   uploadRemoteDir, uploadLocalDir, // where STOR lands, and where that is on this disk
  *   small:  [{ remote, name, size, sha256 }], // many small files
+ *   caFile,                          // set for an FTPS target: every tool runs under TLS, trusting this CA
  * }
  */
-
-const fmtSize = (n) => (n >= 1024 ** 3 ? `${+(n / 1024 ** 3).toFixed(2)} GiB` : `${+(n / 1024 ** 2).toFixed(1)} MiB`);
-/** A one-line excerpt of a tool's output, for failure reasons. */
-const tail = (s, n = 240) => {
-  s = String(s || '')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .join(' | ');
-  return s.length > n ? `${s.slice(0, n)}…` : s;
-};
-
-/** One download variant: `tool.get` (or a custom builder) into a fresh local file. */
-function getVariant(tool, t, file, { active = false, label = tool.id, build, detect } = {}) {
-  return {
-    label,
-    tool: tool.id,
-    detect: detect || (() => tool.detect()),
-    prepare(tag) {
-      const local = join(t.workDir, `dl-${tool.id}-${tag}.bin`);
-      rmSync(local, { force: true });
-      const ctx = { host: t.host, port: t.port, remote: file.remote, local, active };
-      const spec = build ? build(ctx) : tool.get(ctx);
-      return {
-        ...spec,
-        verify: () => verifyFile(local, file),
-        cleanup: () => rmSync(local, { force: true }),
-      };
-    },
-  };
-}
-
-function putVariant(tool, t, file) {
-  return {
-    label: tool.id,
-    tool: tool.id,
-    detect: () => tool.detect(),
-    prepare(tag) {
-      if (!t.uploadLocalDir) throw new Error('put needs target.uploadLocalDir to verify what the server stored');
-      const name = `put-${tool.id}-${tag}.bin`;
-      const stored = join(t.uploadLocalDir, name);
-      rmSync(stored, { force: true });
-      const remote = `${t.uploadRemoteDir.replace(/\/+$/, '')}/${name}`;
-      const spec = tool.put({ host: t.host, port: t.port, local: file.path, remote, active: false });
-      return {
-        ...spec,
-        verify: () => verifyFile(stored, file),
-        cleanup: () => rmSync(stored, { force: true }),
-      };
-    },
-  };
-}
-
-function manyVariant(tool, t, manifest, detect = () => tool.detect()) {
-  return {
-    label: tool.id,
-    tool: tool.id,
-    detect,
-    prepare(tag) {
-      const localDir = join(t.workDir, `small-${tool.id}-${tag}`);
-      rmSync(localDir, { recursive: true, force: true });
-      mkdirSync(localDir, { recursive: true });
-      const spec = tool.many({ host: t.host, port: t.port, manifest, localDir });
-      return {
-        ...spec,
-        verify: async (res) => {
-          const problem = await verifyFiles(localDir, t.small);
-          if (problem) return problem;
-          try {
-            const report = JSON.parse(res.stdout.trim().split('\n').pop());
-            if (report.files !== t.small.length) return `reported ${report.files} files, expected ${t.small.length}`;
-            res.loopS = report.loopS;
-          } catch {
-            return `no JSON report on stdout: ${tail(res.stdout)}`;
-          }
-          return null;
-        },
-        cleanup: () => rmSync(localDir, { recursive: true, force: true }),
-      };
-    },
-  };
-}
-
-/** The many-small-files loop: tftp's library, ftplib, and the bare node:net baseline. */
-function manyVariants(t, manifestName) {
-  const manifest = join(t.workDir, manifestName);
-  writeFileSync(manifest, `${t.small.map((f) => f.remote).join('\n')}\n`);
-  const libDetect = () => {
-    const cli = tftp.detectLib();
-    return cli.ok ? { ok: true, version: 'library (dist/index.js)', path: cli.path } : cli;
-  };
-  return [
-    { ...manyVariant(tftp, t, manifest, libDetect), label: 'tftp (library)' },
-    manyVariant(PEERS.ftplib, t, manifest),
-    { ...manyVariant(nodeBareLoop, t, manifest), label: 'node (bare loop)' },
-  ];
-}
-
-/** A folder of small files downloaded recursively by tftp and lftp (`caFile`: over explicit FTPS). */
-function treeVariants(t, { parallel, caFile }) {
-  return [tftp, PEERS.lftp].map((tool) => ({
-    label: tool.id,
-    tool: tool.id,
-    detect: () => tool.detect(),
-    prepare(tag) {
-      const localDir = join(t.workDir, `tree-${tool.id}-${tag}`);
-      rmSync(localDir, { recursive: true, force: true });
-      const remoteDir = t.small[0].remote.replace(/\/[^/]*$/, '');
-      return {
-        ...tool.tree({ host: t.host, port: t.port, remoteDir, localDir, parallel, caFile }),
-        verify: () => verifyFiles(localDir, t.small),
-        cleanup: () => rmSync(localDir, { recursive: true, force: true }),
-      };
-    },
-  }));
-}
-
-/** "500 files of 4 KiB", and their bytes: the small, latency and tree cases. */
-const smallSet = (t) => `${t.small.length} files of ${t.small[0] ? t.small[0].size / 1024 : 0} KiB`;
-const smallBytes = (t) => t.small.reduce((a, f) => a + f.size, 0);
 
 /** The latency case: one-way delay of its proxy, and how many of the small files it fetches. */
 const LATENCY_DELAY_MS = 5;
@@ -212,25 +92,13 @@ export const CASES = [
     note: 'tftp get -r -j 8 vs lftp mirror --parallel=8; wall time including process start',
   },
   {
-    id: 'ftps-tree',
-    title: (t) => `${smallSet(t)}, recursive, 4 connections, explicit FTPS (TLS session reuse required)`,
-    bytes: smallBytes,
-    // An FTPS server of its own: `target.ftps` gives it ({port, caFile}) or starts it (a function).
-    async setup(t) {
-      if (!t.ftps) throw new Error('case ftps-tree needs an FTPS server (target.ftps)');
-      const server = typeof t.ftps === 'function' ? await t.ftps() : { ...t.ftps, close: async () => {} };
-      return { target: { ...t, port: server.port, caFile: server.caFile }, close: server.close };
-    },
-    variants: (t) => treeVariants(t, { parallel: 4, caFile: t.caFile }),
-    note: 'tftp get -r -j 4 --tls --ca-file vs lftp mirror --parallel=4 with ftp:ssl-force and ssl:ca-file; every data connection under TLS, resuming the session',
-  },
-  {
     id: 'segments',
     title: (t) => `get ${fmtSize(t.big.size)} in 4 segments over 4 connections`,
     bytes: (t) => t.big.size,
     variants: (t) => [tftp, PEERS.lftp].map((tool) => getVariant(tool, t, t.big, { build: (ctx) => tool.segments(ctx) })),
     note: 'tftp get --segments 4 vs lftp pget -n 4',
   },
+  ...FTPS_CASES,
   ...SYNC_CASES,
   {
     id: 'startup',

@@ -1,8 +1,9 @@
 // Many small files over ONE connection with tftp's library API (case "small").
-//   node bench/many-small.js HOST PORT MANIFEST LOCALDIR
+//   node bench/many-small.js HOST PORT MANIFEST LOCALDIR [CAFILE]
 // MANIFEST lists remote paths, one per line; each is fetched with one RETR into
 // LOCALDIR/<basename>. Prints one JSON line with the loop time (connect and
-// login excluded), like bench/ftplib_peer.py does.
+// login excluded), like bench/ftplib_peer.py does. With CAFILE: explicit FTPS,
+// the server's certificate verified against that CA (case "ftps-small").
 // TFTP_BENCH_LIB may point at another build of the library (default ../dist/index.js).
 // The process runs V8 as the tftp command does (dist/cli/runtime.js next to it).
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -10,11 +11,11 @@ import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const args = process.argv.slice(2);
-if (args.length !== 4) {
-  console.error('usage: node bench/many-small.js HOST PORT MANIFEST LOCALDIR');
+if (args.length !== 4 && args.length !== 5) {
+  console.error('usage: node bench/many-small.js HOST PORT MANIFEST LOCALDIR [CAFILE]');
   process.exit(2);
 }
-const [host, port, manifest, localDir] = args;
+const [host, port, manifest, localDir, caFile] = args;
 const libUrl = process.env.TFTP_BENCH_LIB
   ? pathToFileURL(resolve(process.env.TFTP_BENCH_LIB)).href
   : new URL('../dist/index.js', import.meta.url).href;
@@ -28,7 +29,8 @@ const names = readFileSync(manifest, 'utf8')
   .map((l) => l.trim())
   .filter(Boolean);
 
-const client = new FtpClient({ timeoutMs: 30000 });
+const tls = caFile ? { mode: 'explicit', ca: [readFileSync(caFile, 'utf8')] } : undefined;
+const client = new FtpClient({ timeoutMs: 30000, tls });
 await client.connect(host, Number(port));
 await client.login('anonymous', 'guest');
 await client.type('I');

@@ -53,6 +53,9 @@ const stripSlash = (p) => p.replace(/^\/+/, '');
 const ftpUrl = (ctx, path) => `ftp://${ctx.host}:${ctx.port}/${stripSlash(path)}`;
 
 // --- tftp -----------------------------------------------------------------------
+/** With `ctx.caFile`: explicit FTPS, the server's certificate verified against that CA. */
+const tftpTls = (ctx) => (ctx.caFile ? ['--tls', '--ca-file', ctx.caFile] : []);
+
 export const tftp = {
   id: 'tftp',
   detect() {
@@ -67,22 +70,21 @@ export const tftp = {
     return existsSync(lib) ? { ok: true, path: lib } : { ok: false, reason: `${lib} not found (run \`npm run build\`)` };
   },
   get(ctx) {
-    const args = [tftpBin(), 'get', '--no-progress', '-P', String(ctx.port)];
+    const args = [tftpBin(), 'get', ...tftpTls(ctx), '--no-progress', '-P', String(ctx.port)];
     if (ctx.active) args.push('--active');
     args.push(ctx.host, ctx.remote, ctx.local);
     return { cmd: process.execPath, args };
   },
   /** A folder over `ctx.parallel` connections (default 8); with `ctx.caFile`, explicit FTPS trusting that CA. */
   tree(ctx) {
-    const tls = ctx.caFile ? ['--tls', '--ca-file', ctx.caFile] : [];
-    const args = [tftpBin(), 'get', '-r', '-j', String(ctx.parallel ?? 8), ...tls, '--no-progress', '-P', String(ctx.port), ctx.host, ctx.remoteDir, ctx.localDir];
+    const args = [tftpBin(), 'get', '-r', '-j', String(ctx.parallel ?? 8), ...tftpTls(ctx), '--no-progress', '-P', String(ctx.port), ctx.host, ctx.remoteDir, ctx.localDir];
     return { cmd: process.execPath, args };
   },
   segments(ctx) {
-    return { cmd: process.execPath, args: [tftpBin(), 'get', '--segments', '4', '--no-progress', '-P', String(ctx.port), ctx.host, ctx.remote, ctx.local] };
+    return { cmd: process.execPath, args: [tftpBin(), 'get', '--segments', '4', ...tftpTls(ctx), '--no-progress', '-P', String(ctx.port), ctx.host, ctx.remote, ctx.local] };
   },
   put(ctx) {
-    const args = [tftpBin(), 'put', '--no-progress', '-P', String(ctx.port)];
+    const args = [tftpBin(), 'put', ...tftpTls(ctx), '--no-progress', '-P', String(ctx.port)];
     if (ctx.active) args.push('--active');
     args.push(ctx.host, ctx.local, ctx.remote);
     return { cmd: process.execPath, args };
@@ -97,7 +99,7 @@ export const tftp = {
   many(ctx) {
     return {
       cmd: process.execPath,
-      args: [join(here, 'many-small.js'), ctx.host, String(ctx.port), ctx.manifest, ctx.localDir],
+      args: [join(here, 'many-small.js'), ctx.host, String(ctx.port), ctx.manifest, ctx.localDir, ...(ctx.caFile ? [ctx.caFile] : [])],
     };
   },
   version() {
@@ -195,6 +197,9 @@ export const rclone = {
 };
 
 // --- curl -------------------------------------------------------------------------
+// With `ctx.caFile`: explicit FTPS (AUTH TLS) required, data protected, the certificate checked against that CA.
+const curlTls = (ctx) => (ctx.caFile ? ['--ssl-reqd', '--cacert', ctx.caFile] : []);
+
 export const curl = {
   id: 'curl',
   detect() {
@@ -206,13 +211,13 @@ export const curl = {
   },
   // -q first: ignore any ~/.curlrc. -sS: silent but report errors.
   get(ctx) {
-    const args = ['-q', '-sS', '--user', 'anonymous:guest'];
+    const args = ['-q', '-sS', ...curlTls(ctx), '--user', 'anonymous:guest'];
     if (ctx.active) args.push('--ftp-port', '-');
     args.push('-o', ctx.local, ftpUrl(ctx, ctx.remote));
     return { cmd: 'curl', args };
   },
   put(ctx) {
-    const args = ['-q', '-sS', '--user', 'anonymous:guest'];
+    const args = ['-q', '-sS', ...curlTls(ctx), '--user', 'anonymous:guest'];
     if (ctx.active) args.push('--ftp-port', '-');
     args.push('-T', ctx.local, ftpUrl(ctx, ctx.remote));
     return { cmd: 'curl', args };
@@ -238,6 +243,8 @@ function pythonExe() {
   return python;
 }
 const PEER_PY = join(here, 'ftplib_peer.py');
+/** `--active`, and with `ctx.caFile` explicit FTPS whose data connections resume the control connection's session. */
+const pyFlags = (ctx) => [...(ctx.active ? ['--active'] : []), ...(ctx.caFile ? ['--tls', ctx.caFile] : [])];
 
 export const ftplib = {
   id: 'ftplib',
@@ -248,13 +255,13 @@ export const ftplib = {
     return { ok: true, version: v.replace(/^Python /, 'python '), path: exe };
   },
   get(ctx) {
-    return { cmd: pythonExe(), args: [PEER_PY, 'get', ctx.host, String(ctx.port), ctx.remote, ctx.local, ...(ctx.active ? ['--active'] : [])] };
+    return { cmd: pythonExe(), args: [PEER_PY, 'get', ctx.host, String(ctx.port), ctx.remote, ctx.local, ...pyFlags(ctx)] };
   },
   put(ctx) {
-    return { cmd: pythonExe(), args: [PEER_PY, 'put', ctx.host, String(ctx.port), ctx.local, ctx.remote, ...(ctx.active ? ['--active'] : [])] };
+    return { cmd: pythonExe(), args: [PEER_PY, 'put', ctx.host, String(ctx.port), ctx.local, ctx.remote, ...pyFlags(ctx)] };
   },
   many(ctx) {
-    return { cmd: pythonExe(), args: [PEER_PY, 'many', ctx.host, String(ctx.port), ctx.manifest, ctx.localDir] };
+    return { cmd: pythonExe(), args: [PEER_PY, 'many', ctx.host, String(ctx.port), ctx.manifest, ctx.localDir, ...pyFlags(ctx)] };
   },
 };
 

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CASES, CASE_IDS, runCase } from './cases.js';
 import { SYNC_CASES } from './sync-case.js';
+import { FTPS_IDS } from './cases-ftps.js';
 import { MiB, clearUploads } from './data.js';
 import { haveGnuTime, killAllChildren } from './measure.js';
 import { PEERS, tftp } from './peers.js';
@@ -27,7 +28,7 @@ const USAGE = `usage: node bench/run.js [options]     (npm run bench -- [options
   --runs N           timed runs per tool and case (default 5, quick 3)
   --warmup N         untimed rounds before the timed ones (default 1)
   --cases a,b        only these cases: ${CASE_IDS.join(', ')}
-                     (sync: both sync-first and sync-second)
+                     (sync: both sync-first and sync-second; ftps: every ftps-* case)
   --peers a,b        only these peers: ${Object.keys(PEERS).join(', ')}
   --size-mib N       size of the large file (default 1024, quick 100)
   --small N          number of 4 KiB files (default 500)
@@ -82,8 +83,8 @@ export function parseArgs(argv) {
         o.warmup = int(v(), a);
         break;
       case '--cases': {
-        // "sync" names both of its phases.
-        o.cases = v().split(',').map((s) => s.trim()).filter(Boolean).flatMap((c) => (c === 'sync' ? SYNC_IDS : [c]));
+        // "sync" names both of its phases, "ftps" every case under TLS.
+        o.cases = v().split(',').map((s) => s.trim()).filter(Boolean).flatMap((c) => CASE_GROUPS[c] ?? [c]);
         const bad = o.cases.filter((c) => !CASE_IDS.includes(c));
         if (bad.length) throw new Error(`unknown case(s): ${bad.join(', ')} (known: ${CASE_IDS.join(', ')})`);
         break;
@@ -133,6 +134,7 @@ export function parseArgs(argv) {
 }
 
 const SYNC_IDS = SYNC_CASES.map((c) => c.id);
+const CASE_GROUPS = { sync: SYNC_IDS, ftps: FTPS_IDS };
 
 const log = (...a) => console.error(...a);
 
@@ -171,7 +173,7 @@ export async function main(argv = process.argv.slice(2)) {
   const needs = (...ids) => selected.some((c) => ids.includes(c.id));
 
   let server = null;
-  /** The FTPS vsftpd while its case runs. */
+  /** The FTPS vsftpd while an ftps-* case runs. */
   let ftpsServer = null;
   let finished = false;
   const workDir = join(o.dir, 'work');
@@ -211,9 +213,9 @@ export async function main(argv = process.argv.slice(2)) {
       bigBytes,
       mediumBytes,
       smallCount: o.small,
-      needBig: needs('get', 'put', 'segments'),
-      needMedium: needs('active', 'progress'),
-      needSmall: needs('small', 'latency', 'tree', 'ftps-tree'),
+      needBig: needs('get', 'put', 'segments', 'ftps-get', 'ftps-put', 'ftps-segments'),
+      needMedium: needs('active', 'progress', 'ftps-active'),
+      needSmall: needs('small', 'latency', 'tree', 'ftps-small', 'ftps-tree', 'ftps-tree-8'),
       log: (m) => log(`bench: ${m}`),
     });
 
@@ -221,7 +223,7 @@ export async function main(argv = process.argv.slice(2)) {
     target.port = server.port;
     target.syncFiles = o.syncFiles;
     log(`bench: vsftpd ${server.version} pid ${server.pid} on 127.0.0.1:${server.port} (passive ${server.pasvMin}-${server.pasvMax})`);
-    // ftps-tree: a second vsftpd, with TLS, for the length of that case only.
+    // The ftps-* cases: a second vsftpd, with TLS, for the length of each case only.
     target.ftps = async () => {
       const ftps = await startVsftpd({ root, uploadDir: target.uploadLocalDir, port: server.port + 1, tls: TEST_CERT, log: (m) => log(`bench: ${m}`) });
       ftpsServer = ftps;

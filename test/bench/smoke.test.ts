@@ -7,7 +7,7 @@ import { benchAgainst, type BenchCaseId } from '../../bench/api.js';
 // The benchmark's own code, once per case, small, against ftp-srv: so `npm run bench`
 // cannot rot between the (slow, vsftpd-based) full runs.
 let server: RunningFtpSrv;
-/** Explicit FTPS over the same folder, for ftps-tree. */
+/** Explicit FTPS over the same folder, for the ftps-* cases. */
 let ftps: RunningFtpSrv;
 beforeAll(async () => {
   server = await startFtpSrv();
@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 describe('npm run bench, smoke form', () => {
-  it.each<[BenchCaseId]>([['get'], ['put'], ['active'], ['small'], ['latency'], ['ftps-tree'], ['sync-first'], ['sync-second'], ['startup']])('case %s runs and checks its result', async (id) => {
+  it.each<[BenchCaseId]>([['get'], ['put'], ['active'], ['small'], ['latency'], ['ftps-get'], ['ftps-put'], ['ftps-active'], ['ftps-small'], ['ftps-tree'], ['ftps-segments'], ['sync-first'], ['sync-second'], ['startup']])('case %s runs and checks its result', async (id) => {
     const result = await benchAgainst({
       port: server.port,
       root: server.root,
