@@ -10,6 +10,7 @@ import { verifyFile, verifyFiles } from './data.js';
 import { PEERS, nodeBare, nodeBareLoop, packageVersion, tftp, which } from './peers.js';
 import { startDelayProxy } from './delay-proxy.js';
 import { SYNC_CASES } from './sync-case.js';
+import { WAN_CASES } from './cases-wan.js';
 
 /**
  * A target is the server and the data the cases run against:
@@ -232,6 +233,7 @@ export const CASES = [
     note: 'tftp get --segments 4 vs lftp pget -n 4',
   },
   ...SYNC_CASES,
+  ...WAN_CASES,
   {
     id: 'startup',
     title: () => 'cold start: `tftp --version` vs `node -e 0`',
