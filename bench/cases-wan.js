@@ -40,6 +40,12 @@ function overWan(toolId, spec) {
 /** `tftp COMMAND… -P PORT HOST OPERANDS…` */
 const cliArgs = (t, command, operands) => ({ cmd: process.execPath, args: [tftpBin(), ...command, '-P', String(t.port), t.host, ...operands] });
 
+/** The rows in the table's order, so that the note names them in that order too. */
+const expectTrips = (byLabel, variants) => {
+  for (const v of variants) byLabel.set(v.label, []);
+  return variants;
+};
+
 /** A variant: `build(tag)` gives {spec, verify, cleanup}; `onRun` sees the proxy's control sessions of each timed run. */
 function variant(tool, label, build, onRun) {
   return {
@@ -157,7 +163,7 @@ const recordTrips = (byLabel) => (label, sessions) => {
   byLabel.set(label, list);
 };
 const tripsNote = (byLabel) => {
-  const parts = [...byLabel].map(([label, runs]) => `${label} ${median(runs.map((r) => r.roundTrips))} (${median(runs.map((r) => r.commands))})`);
+  const parts = [...byLabel].filter(([, runs]) => runs.length).map(([label, runs]) => `${label} ${median(runs.map((r) => r.roundTrips))} (${median(runs.map((r) => r.commands))})`);
   return `control-connection round trips (command lines) per run, median: ${parts.join(', ') || 'none measured'}; a round trip = a client write after a server reply`;
 };
 
@@ -173,7 +179,7 @@ export const WAN_CASES = [
       trips['wan-small'].clear();
       return throughProxy(t);
     },
-    variants: (t) => getVariants(t, t.small[0], [tftp, PEERS.curl, PEERS.lftp, PEERS.ftplib], recordTrips(trips['wan-small'])),
+    variants: (t) => expectTrips(trips['wan-small'], getVariants(t, t.small[0], [tftp, PEERS.curl, PEERS.lftp, PEERS.ftplib], recordTrips(trips['wan-small']))),
     get note() {
       return tripsNote(trips['wan-small']);
     },
@@ -199,7 +205,7 @@ export const WAN_CASES = [
       trips['wan-ls'].clear();
       return throughProxy(t);
     },
-    variants: (t) => lsVariants(t, recordTrips(trips['wan-ls'])),
+    variants: (t) => expectTrips(trips['wan-ls'], lsVariants(t, recordTrips(trips['wan-ls']))),
     get note() {
       return `tftp ls vs curl ftp://…/dir/ (LIST) vs lftp ls (LIST) and cls -1; every name checked in the output; ${tripsNote(trips['wan-ls'])}`;
     },
