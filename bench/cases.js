@@ -9,6 +9,7 @@ import { fmtSize, getVariant, manyVariants, putVariant, smallBytes, smallSet, ta
 import { FTPS_CASES } from './cases-ftps.js';
 import { startDelayProxy } from './delay-proxy.js';
 import { SYNC_CASES } from './sync-case.js';
+import { WAN_CASES } from './cases-wan.js';
 
 /**
  * A target is the server and the data the cases run against:
@@ -100,6 +101,7 @@ export const CASES = [
   },
   ...FTPS_CASES,
   ...SYNC_CASES,
+  ...WAN_CASES,
   {
     id: 'startup',
     title: () => 'cold start: `tftp --version` vs `node -e 0`',

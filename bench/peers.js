@@ -118,7 +118,7 @@ export const tftp = {
 // plain (non-temp-file) writes like the other tools.
 // With `ctx.caFile`: explicit FTPS required on control and data connections,
 // the server's certificate verified against that CA.
-function lftpScript(ctx, transfer) {
+export function lftpScript(ctx, transfer) {
   const q = (s) => `"${String(s).replace(/(["\\])/g, '\\$1')}"`;
   const tls = ctx.caFile
     ? ['set ftp:ssl-allow true', 'set ftp:ssl-force true', 'set ftp:ssl-protect-data true', 'set ssl:verify-certificate true', `set ssl:ca-file ${q(ctx.caFile)}`]

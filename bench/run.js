@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CASES, CASE_IDS, runCase } from './cases.js';
 import { SYNC_CASES } from './sync-case.js';
 import { FTPS_IDS } from './cases-ftps.js';
+import { WAN_DEFAULTS } from './cases-wan.js';
 import { MiB, clearUploads } from './data.js';
 import { haveGnuTime, killAllChildren } from './measure.js';
 import { PEERS, tftp } from './peers.js';
@@ -28,11 +29,14 @@ const USAGE = `usage: node bench/run.js [options]     (npm run bench -- [options
   --runs N           timed runs per tool and case (default 5, quick 3)
   --warmup N         untimed rounds before the timed ones (default 1)
   --cases a,b        only these cases: ${CASE_IDS.join(', ')}
-                     (sync: both sync-first and sync-second; ftps: every ftps-* case)
+                     (sync: both sync-first and sync-second; ftps: every ftps-* case;
+                     wan: every wan-* case)
   --peers a,b        only these peers: ${Object.keys(PEERS).join(', ')}
   --size-mib N       size of the large file (default 1024, quick 100)
   --small N          number of 4 KiB files (default 500)
   --sync-files N     files of the sync cases' site (default 1000, quick 200)
+  --wan-rtt MS       round trip of the wan cases' link (default ${WAN_DEFAULTS.rttMs})
+  --wan-mbit N       bandwidth of that link each way, Mbit/s (default ${WAN_DEFAULTS.mbit})
   --dir PATH         data folder, kept between runs (default ${join(tmpdir(), 'tftp-bench')})
   --port N           first control port to try (default 2121)
   --timeout S        limit for one transfer, seconds (default 600)
@@ -49,6 +53,8 @@ export function parseArgs(argv) {
     sizeMiB: null,
     small: null,
     syncFiles: null,
+    wanRttMs: WAN_DEFAULTS.rttMs,
+    wanMbit: WAN_DEFAULTS.mbit,
     dir: join(tmpdir(), 'tftp-bench'),
     port: 2121,
     timeoutS: 600,
@@ -83,7 +89,7 @@ export function parseArgs(argv) {
         o.warmup = int(v(), a);
         break;
       case '--cases': {
-        // "sync" names both of its phases, "ftps" every case under TLS.
+        // "sync" names both of its phases, "ftps" every case under TLS, "wan" every wide-area case.
         o.cases = v().split(',').map((s) => s.trim()).filter(Boolean).flatMap((c) => CASE_GROUPS[c] ?? [c]);
         const bad = o.cases.filter((c) => !CASE_IDS.includes(c));
         if (bad.length) throw new Error(`unknown case(s): ${bad.join(', ')} (known: ${CASE_IDS.join(', ')})`);
@@ -103,6 +109,12 @@ export function parseArgs(argv) {
         break;
       case '--sync-files':
         o.syncFiles = Math.max(2, int(v(), a));
+        break;
+      case '--wan-rtt':
+        o.wanRttMs = int(v(), a);
+        break;
+      case '--wan-mbit':
+        o.wanMbit = Math.max(1, int(v(), a));
         break;
       case '--dir':
         o.dir = resolve(v());
@@ -134,7 +146,8 @@ export function parseArgs(argv) {
 }
 
 const SYNC_IDS = SYNC_CASES.map((c) => c.id);
-const CASE_GROUPS = { sync: SYNC_IDS, ftps: FTPS_IDS };
+const WAN_IDS = CASES.filter((c) => c.group === 'wan').map((c) => c.id);
+const CASE_GROUPS = { sync: SYNC_IDS, ftps: FTPS_IDS, wan: WAN_IDS };
 
 const log = (...a) => console.error(...a);
 
@@ -215,13 +228,14 @@ export async function main(argv = process.argv.slice(2)) {
       smallCount: o.small,
       needBig: needs('get', 'put', 'segments', 'ftps-get', 'ftps-put', 'ftps-segments'),
       needMedium: needs('active', 'progress', 'ftps-active'),
-      needSmall: needs('small', 'latency', 'tree', 'ftps-small', 'ftps-tree', 'ftps-tree-8'),
+      needSmall: needs('small', 'latency', 'tree', 'ftps-small', 'ftps-tree', 'ftps-tree-8', 'wan-small', 'wan-ls'),
       log: (m) => log(`bench: ${m}`),
     });
 
     server = await startVsftpd({ root, uploadDir: target.uploadLocalDir, port: o.port, log: (m) => log(`bench: ${m}`) });
     target.port = server.port;
     target.syncFiles = o.syncFiles;
+    target.wan = { rttMs: o.wanRttMs, mbit: o.wanMbit, pasvMin: server.pasvMin, pasvMax: server.pasvMax, root, sumsDir: join(o.dir, 'sums') };
     log(`bench: vsftpd ${server.version} pid ${server.pid} on 127.0.0.1:${server.port} (passive ${server.pasvMin}-${server.pasvMax})`);
     // The ftps-* cases: a second vsftpd, with TLS, for the length of each case only.
     target.ftps = async () => {
@@ -268,7 +282,7 @@ export async function main(argv = process.argv.slice(2)) {
     console.log(`\n${text}`);
 
     mkdirSync(dirname(o.json), { recursive: true });
-    const options = { quick: o.quick, runs: o.runs, warmup: o.warmup, sizeMiB: o.sizeMiB, small: o.small, syncFiles: o.syncFiles, cases: o.cases, peers: o.peers };
+    const options = { quick: o.quick, runs: o.runs, warmup: o.warmup, sizeMiB: o.sizeMiB, small: o.small, syncFiles: o.syncFiles, wanRttMs: o.wanRttMs, wanMbit: o.wanMbit, cases: o.cases, peers: o.peers };
     writeFileSync(o.json, `${JSON.stringify({ machine, options, server: { vsftpd: versions.vsftpd, port: target.port }, cases: results }, null, 2)}\n`);
     log(`bench: results written to ${o.json}`);
     finished = true;

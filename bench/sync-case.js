@@ -45,8 +45,9 @@ function syncVariant(t, { label, tool, flags, slug }, second) {
   const localDir = second ? site.editDir : site.dir;
   const remoteOnDisk = join(t.uploadLocalDir, `sync-${slug}`);
   const allowExtra = tool === tftp ? [TFTP_STATE] : [];
-  const command = () =>
-    tool.sync({ host: t.host, port: t.port, localDir, remoteDir: `${t.uploadRemoteDir.replace(/\/+$/, '')}/sync-${slug}`, parallel: PARALLEL, flags });
+  // `via`: where the untimed first deploy goes (`t.direct`: past a proxy the timed run crosses).
+  const command = (via = t) =>
+    tool.sync({ host: via.host, port: via.port, localDir, remoteDir: `${t.uploadRemoteDir.replace(/\/+$/, '')}/sync-${slug}`, parallel: PARALLEL, flags });
   let unusable = null;
   return {
     label,
@@ -63,7 +64,7 @@ function syncVariant(t, { label, tool, flags, slug }, second) {
       emptyRemoteFolder(remoteOnDisk, t.uploadLocalDir);
       if (second) {
         undoEdits(localDir, site.spec, site.edits);
-        const spec = command();
+        const spec = command(t.direct);
         const res = await runMeasured(spec.cmd, spec.args, { env: spec.env, timeoutMs, measureRss: false });
         const problem = res.code !== 0 ? `exit ${res.code ?? res.signal}` : compareTrees(localDir, remoteOnDisk, { allowExtra });
         if (problem) {
