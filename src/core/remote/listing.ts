@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { FtpError, PermanentError, ProtocolError } from '../../protocol/errors.js';
 import { isCompletion, replyText } from '../../protocol/reply.js';
-import { listingLines, parseListLine, parseListing, type ListEntry } from '../../protocol/list.js';
+import { ListingLineSplitter, parseListLine, parseListingLine, type ListEntry } from '../../protocol/list.js';
 import { sessionOf, type FtpSession, type OnSession } from '../connection/session.js';
 import { retrieve } from '../transfer/transfer.js';
 import { mlst } from './facts.js';
@@ -30,6 +30,15 @@ export interface ListOptions {
   signal?: AbortSignal | undefined;
   /** 'list': parsed LIST even where MLSD is offered (its ls -l lines tell a link that some servers' MLSD follows). */
   format?: 'list' | undefined;
+  /**
+   * A folder's entries one by one as they arrive, instead of into `entries`:
+   * the listing is never held, so it has no size limit. The data connection
+   * waits while a returned promise is pending. A path that is a file still
+   * comes back in `entries` (with `file`), never through here.
+   */
+  onEntry?: ((entry: ListEntry) => void | Promise<void>) | undefined;
+  /** With onEntry: the lines that could not be parsed, as they arrive, instead of into `unparsed`. */
+  onUnparsed?: ((line: string) => void) | undefined;
 }
 
 export const MAX_LISTING_BYTES = 64 * 1024 * 1024;
@@ -41,15 +50,72 @@ type Where = 'inside' | 'not-folder' | 'unknown';
 export async function listEntries(session: FtpSession, path: string | undefined, opts: ListOptions = {}): Promise<Listing> {
   const format = opts.format !== 'list' && (await session.features()).has('MLST') ? 'mlsd' : 'list';
   await session.type('I');
+  const now = new Date();
+  const entries: ListEntry[] = [];
+  const unparsed: string[] = [];
   let file = false;
-  const lines =
-    format === 'mlsd'
-      ? await mlsdLines(session, path, opts, () => (file = true))
-      : await inFolder(session, path, (arg, where) => {
-          file = where === 'not-folder';
-          return listLines(session, arg, where, path, opts);
-        });
-  return { format, ...parseListing(lines, format, new Date()), ...(file ? { file } : {}) };
+  const { onEntry, onUnparsed } = opts;
+  // A file's own line is the answer, not a folder's entry: it is never streamed.
+  const streaming = () => onEntry !== undefined && !file;
+  const take: OnLine = (line) => {
+    const parsed = parseListingLine(line, format, now);
+    if (parsed === 'unparsed') return void (streaming() && onUnparsed ? onUnparsed(line) : unparsed.push(line));
+    if (parsed === null) return;
+    if (streaming()) return onEntry!(parsed);
+    entries.push(parsed);
+  };
+  const maxBytes = onEntry ? Infinity : MAX_LISTING_BYTES;
+  if (format === 'mlsd') await mlsdLines(session, path, opts, maxBytes, () => (file = true), take);
+  else {
+    await inFolder(session, path, (arg, where) => {
+      file = where === 'not-folder';
+      return listLines(session, arg, where, path, opts, maxBytes, take);
+    });
+  }
+  return { format, entries, unparsed, ...(file ? { file } : {}) };
+}
+
+/** Takes one line of a listing; a promise holds the data connection until it settles. */
+type OnLine = (line: string) => void | Promise<void>;
+
+/**
+ * The lines of a listing (`cmd`) to `onLine` as they arrive: decoded across
+ * chunks, split by ListingLineSplitter. Resolves with the number of lines; a
+ * server sending more than `maxBytes` is cut off.
+ */
+export async function retrieveLines(session: FtpSession, cmd: string, onLine: OnLine, opts: ListOptions = {}, maxBytes = MAX_LISTING_BYTES): Promise<number> {
+  const decoder = session.codec.decoder();
+  const splitter = new ListingLineSplitter();
+  let received = 0;
+  let count = 0;
+  const deliver = async (lines: string[]) => {
+    count += lines.length;
+    for (const line of lines) {
+      const wait = onLine(line);
+      if (wait) await wait;
+    }
+  };
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      received += chunk.length;
+      if (received > maxBytes) return done(new ProtocolError(`listing too long: over ${maxBytes} bytes`));
+      // Decoded at once, so the chunk's memory goes back before its lines are worked through.
+      deliver(splitter.push(decoder.write(chunk))).then(() => done(), done);
+    },
+    final(done) {
+      const rest = splitter.push(decoder.end());
+      deliver(rest.concat(splitter.end())).then(() => done(), done);
+    },
+  });
+  await retrieve(session, cmd, sink, { signal: opts.signal });
+  return count;
+}
+
+/** A listing's lines into an array (a small one: a parent folder's matching lines, a raw not-folder). */
+async function collectLines(session: FtpSession, cmd: string, opts: ListOptions, keep: (line: string) => boolean = () => true): Promise<string[]> {
+  const lines: string[] = [];
+  await retrieveLines(session, cmd, (line) => void (keep(line) && lines.push(line)), opts, Infinity);
+  return lines;
 }
 
 /** LIST or NLST of `path` as the server formats it, into `dest` (left open), in ASCII mode. */
@@ -59,7 +125,7 @@ export async function listRaw(on: OnSession, verb: 'LIST' | 'NLST', path: string
   await inFolder(session, path, async (arg, where) => {
     if (where === 'not-folder') {
       // Not a folder: its own line from the parent's listing (LIST <path> is split at spaces by BSD servers).
-      const lines = await fromParent(session, path!, async (dir) => listingLines(await retrieveText(session, dir === undefined ? verb : `${verb} ${dir}`, MAX_LISTING_BYTES, opts)), (line) => rawName(verb, line));
+      const lines = await fromParent(session, path!, (dir, own) => collectLines(session, dir === undefined ? verb : `${verb} ${dir}`, opts, (line) => own(rawName(verb, line))));
       if (!dest.write(lines.map((l) => `${l}\n`).join(''))) await new Promise((resolve) => dest.once('drain', resolve));
       return;
     }
@@ -86,25 +152,25 @@ function rawName(verb: 'LIST' | 'NLST', line: string): string | undefined {
 /**
  * The lines of a path that is not a folder (a file, or nothing), taken from
  * its parent folder's listing: the parent is listed from inside, and only the
- * lines whose `nameOf` is the path's last component are kept. None is "no such
- * file or folder". Sending `LIST <path>` instead fails on BSD-derived servers,
- * which split it at spaces and answer a missing path with ls's error text.
+ * lines whose name `own` says is the path's last component are kept (the
+ * rest of a large parent is never held). None is "no such file or folder".
+ * Sending `LIST <path>` instead fails on BSD-derived servers, which split it
+ * at spaces and answer a missing path with ls's error text.
  */
-async function fromParent(session: FtpSession, path: string, listLinesOf: (arg: string | undefined) => Promise<string[]>, nameOf: (line: string) => string | undefined): Promise<string[]> {
+async function fromParent(session: FtpSession, path: string, listLinesOf: (arg: string | undefined, own: (name: string | undefined) => boolean) => Promise<string[]>): Promise<string[]> {
   const trimmed = path.replace(/\/+$/, '');
   const slash = trimmed.lastIndexOf('/');
   const name = trimmed.slice(slash + 1);
   const parent = slash === -1 ? undefined : trimmed.slice(0, slash) || '/';
-  const lines = await inFolder(session, parent, async (arg, where) => {
+  const own = await inFolder(session, parent, async (arg, where) => {
     if (where === 'not-folder') throw noSuchPath(path); // no parent folder either
     try {
-      return await listLinesOf(arg);
+      return await listLinesOf(arg, (n) => n === name);
     } catch (err) {
       if (saysNoFiles(err)) return [];
       throw err;
     }
   });
-  const own = lines.filter((line) => nameOf(line) === name);
   if (own.length === 0) throw noSuchPath(path);
   return own;
 }
@@ -125,48 +191,50 @@ export async function retrieveText(session: FtpSession, cmd: string, maxBytes = 
   return session.codec.decode(Buffer.concat(chunks));
 }
 
-async function listLines(session: FtpSession, arg: string | undefined, where: Where, path: string | undefined, opts: ListOptions): Promise<string[]> {
+async function listLines(session: FtpSession, arg: string | undefined, where: Where, path: string | undefined, opts: ListOptions, maxBytes: number, onLine: OnLine): Promise<void> {
   if (where === 'not-folder') {
     const now = new Date();
-    return fromParent(session, path!, async (dir) => listingLines(await retrieveText(session, dir === undefined ? 'LIST' : `LIST ${dir}`, MAX_LISTING_BYTES, opts)), (line) => {
-      try {
-        return parseListLine(line, now)?.name;
-      } catch (err) {
-        if (err instanceof ProtocolError) return undefined;
-        throw err;
-      }
-    });
+    const own = await fromParent(session, path!, (dir, isOwn) => collectLines(session, dir === undefined ? 'LIST' : `LIST ${dir}`, opts, (line) => isOwn(listLineName(line, now))));
+    for (const line of own) await onLine(line);
+    return;
   }
-  let lines: string[];
   try {
-    lines = listingLines(await retrieveText(session, arg === undefined ? 'LIST' : `LIST ${arg}`, MAX_LISTING_BYTES, opts));
+    await retrieveLines(session, arg === undefined ? 'LIST' : `LIST ${arg}`, onLine, opts, maxBytes);
   } catch (err) {
-    if (where === 'inside' && saysNoFiles(err)) return [];
+    if (where === 'inside' && saysNoFiles(err)) return;
     throw err;
   }
-  return lines;
+}
+
+/** The name a LIST line is about; undefined for one that cannot be parsed. */
+function listLineName(line: string, now: Date): string | undefined {
+  try {
+    return parseListLine(line, now)?.name;
+  } catch (err) {
+    if (err instanceof ProtocolError) return undefined;
+    throw err;
+  }
 }
 
 /** MLSD keeps its argument; only an empty or "No files found" answer makes us look whether the folder exists. */
-async function mlsdLines(session: FtpSession, path: string | undefined, opts: ListOptions, isFile: () => void): Promise<string[]> {
-  let lines: string[];
+async function mlsdLines(session: FtpSession, path: string | undefined, opts: ListOptions, maxBytes: number, isFile: () => void, onLine: OnLine): Promise<void> {
+  let count: number;
   try {
-    lines = listingLines(await retrieveText(session, path ? `MLSD ${path}` : 'MLSD', MAX_LISTING_BYTES, opts));
+    count = await retrieveLines(session, path ? `MLSD ${path}` : 'MLSD', onLine, opts, maxBytes);
   } catch (err) {
-    if (saysNoFiles(err) && (!path || (await isFolder(session, path)) === true)) return [];
+    if (saysNoFiles(err) && (!path || (await isFolder(session, path)) === true)) return;
     // MLSD lists folders only (RFC 3659 7.1): a file has its facts line from MLST.
     if (path && err instanceof PermanentError && (await isFolder(session, path)) === false) {
       const line = await mlst(session, path);
       if (line !== undefined) {
         isFile();
-        return [line];
+        return onLine(line);
       }
     }
     throw err;
   }
   // Servers send the folder's own cdir line; with nothing at all, it may not exist.
-  if (lines.length === 0 && path && (await isFolder(session, path)) === false) throw noSuchPath(path);
-  return lines;
+  if (count === 0 && path && (await isFolder(session, path)) === false) throw noSuchPath(path);
 }
 
 /** True or false when CWD says; undefined when the session's folder could not be learned (we then never leave it). */
@@ -232,12 +300,16 @@ function noSuchPath(path: string): FtpError {
  */
 export async function entryInParent(session: FtpSession, path: string, opts: ListOptions = {}): Promise<ListEntry | undefined> {
   await session.type('I');
-  let lines: string[];
+  const now = new Date();
+  let entry: ListEntry | undefined;
   try {
-    lines = await listLines(session, undefined, 'not-folder', path, opts);
+    await listLines(session, undefined, 'not-folder', path, opts, Infinity, (line) => {
+      const parsed = parseListingLine(line, 'list', now);
+      if (entry === undefined && parsed !== null && parsed !== 'unparsed') entry = parsed;
+    });
   } catch (err) {
     if (err instanceof NoSuchPath) return undefined;
     throw err;
   }
-  return parseListing(lines, 'list', new Date()).entries[0];
+  return entry;
 }
