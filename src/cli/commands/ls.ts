@@ -7,6 +7,7 @@ import type { ConnectionOptions } from '../options.js';
 import { checkRemoteName, parseTarget } from '../target.js';
 import { withSession } from '../session.js';
 import { printable } from '../text.js';
+import { Batched } from '../batched.js';
 
 export interface LsFlags extends ConnectionOptions {
   names?: boolean;
@@ -40,28 +41,6 @@ export async function ls(io: Io, targetArg: string, pathArg: string | undefined,
     await listRaw(client, opts.names ? 'NLST' : 'LIST', path, out, { signal: io.signal });
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   });
-}
-
-/** Text for stdout gathered into writes of about this many characters: a listing of millions never becomes one string. */
-const BATCH_CHARS = 16 * 1024;
-
-/** Text to a stream in batches, waiting for it to drain when it is full (a slow pipe holds the listing back, not memory). */
-class Batched {
-  private text = '';
-  constructor(private readonly out: NodeJS.WritableStream) {}
-
-  /** Adds `text`; a promise when a batch went out and the stream asks to wait. */
-  add(text: string): Promise<void> | undefined {
-    this.text += text;
-    return this.text.length >= BATCH_CHARS ? this.flush() : undefined;
-  }
-
-  flush(): Promise<void> | undefined {
-    const text = this.text;
-    this.text = '';
-    if (text === '' || this.out.write(text)) return undefined;
-    return new Promise((resolve) => this.out.once('drain', resolve));
-  }
 }
 
 interface Printer {
