@@ -1,9 +1,10 @@
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { FtpError, PermanentError, ProtocolError } from '../../protocol/errors.js';
 import { isCompletion, replyText } from '../../protocol/reply.js';
-import { ListingLineSplitter, parseListLine, parseListingLine, type ListEntry } from '../../protocol/list.js';
+import { parseListLine, parseListingLine, type ListEntry } from '../../protocol/list.js';
 import { sessionOf, type FtpSession, type OnSession } from '../connection/session.js';
 import { retrieve } from '../transfer/transfer.js';
+import { collectLines, MAX_LISTING_BYTES, retrieveLines, type OnLine } from './listing-lines.js';
 import { mlst } from './facts.js';
 
 /**
@@ -41,7 +42,7 @@ export interface ListOptions {
   onUnparsed?: ((line: string) => void) | undefined;
 }
 
-export const MAX_LISTING_BYTES = 64 * 1024 * 1024;
+export { MAX_LISTING_BYTES, retrieveLines, retrieveText } from './listing-lines.js';
 
 /** Where a listing runs: inside the folder (it exists), for a path that is not a folder, or we could not tell. */
 type Where = 'inside' | 'not-folder' | 'unknown';
@@ -75,49 +76,6 @@ export async function listEntries(session: FtpSession, path: string | undefined,
   return { format, entries, unparsed, ...(file ? { file } : {}) };
 }
 
-/** Takes one line of a listing; a promise holds the data connection until it settles. */
-type OnLine = (line: string) => void | Promise<void>;
-
-/**
- * The lines of a listing (`cmd`) to `onLine` as they arrive: decoded across
- * chunks, split by ListingLineSplitter. Resolves with the number of lines; a
- * server sending more than `maxBytes` is cut off.
- */
-export async function retrieveLines(session: FtpSession, cmd: string, onLine: OnLine, opts: ListOptions = {}, maxBytes = MAX_LISTING_BYTES): Promise<number> {
-  const decoder = session.codec.decoder();
-  const splitter = new ListingLineSplitter();
-  let received = 0;
-  let count = 0;
-  const deliver = async (lines: string[]) => {
-    count += lines.length;
-    for (const line of lines) {
-      const wait = onLine(line);
-      if (wait) await wait;
-    }
-  };
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      received += chunk.length;
-      if (received > maxBytes) return done(new ProtocolError(`listing too long: over ${maxBytes} bytes`));
-      // Decoded at once, so the chunk's memory goes back before its lines are worked through.
-      deliver(splitter.push(decoder.write(chunk))).then(() => done(), done);
-    },
-    final(done) {
-      const rest = splitter.push(decoder.end());
-      deliver(rest.concat(splitter.end())).then(() => done(), done);
-    },
-  });
-  await retrieve(session, cmd, sink, { signal: opts.signal });
-  return count;
-}
-
-/** A listing's lines into an array (a small one: a parent folder's matching lines, a raw not-folder). */
-async function collectLines(session: FtpSession, cmd: string, opts: ListOptions, keep: (line: string) => boolean = () => true): Promise<string[]> {
-  const lines: string[] = [];
-  await retrieveLines(session, cmd, (line) => void (keep(line) && lines.push(line)), opts, Infinity);
-  return lines;
-}
-
 /** LIST or NLST of `path` as the server formats it, into `dest` (left open), in ASCII mode. */
 export async function listRaw(on: OnSession, verb: 'LIST' | 'NLST', path: string | undefined, dest: Writable, opts: ListOptions = {}): Promise<void> {
   const session = sessionOf(on);
@@ -140,13 +98,7 @@ export async function listRaw(on: OnSession, verb: 'LIST' | 'NLST', path: string
 
 /** The name a raw LIST or NLST line is about (undefined for lines that name nothing). */
 function rawName(verb: 'LIST' | 'NLST', line: string): string | undefined {
-  if (verb === 'NLST') return line.slice(line.lastIndexOf('/') + 1);
-  try {
-    return parseListLine(line, new Date())?.name;
-  } catch (err) {
-    if (err instanceof ProtocolError) return undefined;
-    throw err;
-  }
+  return verb === 'NLST' ? line.slice(line.lastIndexOf('/') + 1) : listLineName(line, new Date());
 }
 
 /**
@@ -173,22 +125,6 @@ async function fromParent(session: FtpSession, path: string, listLinesOf: (arg: 
   });
   if (own.length === 0) throw noSuchPath(path);
   return own;
-}
-
-/** A small download (a listing) into memory; a server sending more than `maxBytes` is cut off. */
-export async function retrieveText(session: FtpSession, cmd: string, maxBytes = MAX_LISTING_BYTES, opts: ListOptions = {}): Promise<string> {
-  const chunks: Buffer[] = [];
-  let received = 0;
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      received += chunk.length;
-      if (received > maxBytes) return done(new ProtocolError(`listing too long: over ${maxBytes} bytes`));
-      chunks.push(chunk);
-      done();
-    },
-  });
-  await retrieve(session, cmd, sink, { signal: opts.signal });
-  return session.codec.decode(Buffer.concat(chunks));
 }
 
 async function listLines(session: FtpSession, arg: string | undefined, where: Where, path: string | undefined, opts: ListOptions, maxBytes: number, onLine: OnLine): Promise<void> {
