@@ -3,6 +3,7 @@ import { isBlank, isDigit, isDigits, leadingTokens, type ListEntry } from './lis
 import { parseMlsdLine } from './list/mlsd.js';
 import { parseUnixLine } from './list/unix.js';
 import { parseDosLine } from './list/dos.js';
+import { ListingLineSplitter } from './list/lines.js';
 
 /**
  * Parsers for directory listings: MLSD facts lines (RFC 3659 7, list/mlsd.ts)
@@ -15,6 +16,7 @@ import { parseDosLine } from './list/dos.js';
 
 export type { EntryType, ListEntry } from './list/common.js';
 export { parseMlsdLine, unixPermissions } from './list/mlsd.js';
+export { ListingLineSplitter, MAX_LISTING_LINE } from './list/lines.js';
 
 /** mode + links + owner + group + two device numbers + month, day, time: more is never needed. */
 const MAX_TOKENS = 9;
@@ -33,19 +35,23 @@ export function parseListLine(line: string, now: Date): ListEntry | null {
   return isDigit(first.charCodeAt(0)) ? parseDosLine(line, tokens) : parseUnixLine(line, tokens, now);
 }
 
-/**
- * A listing's text as lines: split at LF, every CR at the end of a line
- * dropped (CRLF in binary mode, and the CR CR LF some servers send in ASCII
- * mode), empty lines left out.
- */
+/** A whole listing's text as lines (see ListingLineSplitter, which takes it in pieces). */
 export function listingLines(text: string): string[] {
-  const lines: string[] = [];
-  for (const raw of text.split('\n')) {
-    let end = raw.length;
-    while (end > 0 && raw.charCodeAt(end - 1) === 0x0d) end--;
-    if (end > 0) lines.push(end === raw.length ? raw : raw.slice(0, end));
-  }
+  const splitter = new ListingLineSplitter();
+  const lines = splitter.push(text);
+  for (const last of splitter.end()) lines.push(last);
   return lines;
+}
+
+/** What one listing line says: an entry; null for a line that is none ('total 12', '.', '..'); or 'unparsed'. */
+export function parseListingLine(line: string, format: 'mlsd' | 'list', now: Date): ListEntry | null | 'unparsed' {
+  try {
+    return format === 'mlsd' ? parseMlsdLine(line) : parseListLine(line, now);
+  } catch (e) {
+    // Anything else is our bug, not the server's: let it surface.
+    if (!(e instanceof ProtocolError)) throw e;
+    return 'unparsed';
+  }
 }
 
 /** A whole listing (already split into lines, see listingLines): entries plus the lines that could not be parsed. */
@@ -57,14 +63,9 @@ export function parseListing(
   const entries: ListEntry[] = [];
   const unparsed: string[] = [];
   for (const line of lines) {
-    try {
-      const parsed = format === 'mlsd' ? parseMlsdLine(line) : parseListLine(line, now);
-      if (parsed) entries.push(parsed);
-    } catch (e) {
-      // Anything else is our bug, not the server's: let it surface.
-      if (!(e instanceof ProtocolError)) throw e;
-      unparsed.push(line);
-    }
+    const parsed = parseListingLine(line, format, now);
+    if (parsed === 'unparsed') unparsed.push(line);
+    else if (parsed) entries.push(parsed);
   }
   return { entries, unparsed };
 }

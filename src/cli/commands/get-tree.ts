@@ -5,6 +5,7 @@ import { openSession, sessionOpener } from '../session.js';
 import { createOverallProgress } from '../progress.js';
 import { finishBatch, reporter } from '../events.js';
 import { printable } from '../text.js';
+import { Batched } from '../batched.js';
 import { downloadPlan, planTree, splitWildcard } from '../../core/jobs/download-tree.js';
 import type { Plan } from '../../core/jobs/tree.js';
 import { downloadSettings, type GetFlags } from '../settings.js';
@@ -28,20 +29,24 @@ export async function getTree(io: Io, target: Target, arg1: string | undefined, 
 
   // The session that lists goes on to download: one login fewer.
   const session = await openSession(io, target, opts);
+  // A dry run prints each file as the listings show it: a folder of millions is never held.
+  const out = opts.dryRun ? new Batched(io.stdout) : undefined;
+  const onFile = out && ((f: { remote: string; local: string; size?: number | undefined }) => out.add(opts.json ? JSON.stringify({ event: 'plan', file: f.remote, local: f.local, size: f.size ?? null }) + '\n' : `${printable(f.remote)} -> ${printable(f.local)}\n`));
   let plan: Plan;
   try {
-    plan = await planTree(session.client, remoteArg, localRoot, settings, report);
+    plan = await planTree(session.client, remoteArg, localRoot, settings, report, onFile);
   } catch (err) {
+    await out?.flush();
     await session.end(false);
     throw err;
   }
   if (opts.dryRun || plan.files.length === 0) await session.end(true);
-  if (opts.dryRun) {
+  if (out) {
+    await out.flush();
     for (const f of plan.failed) {
       report.event?.({ event: 'skip', file: f.name, reason: f.err.message });
       report.notice?.(`skipped ${JSON.stringify(f.name)}: ${f.err.message}`);
     }
-    for (const f of plan.files) io.stdout.write(opts.json ? JSON.stringify({ event: 'plan', file: f.remote, local: f.local, size: f.size ?? null }) + '\n' : `${printable(f.remote)} -> ${printable(f.local)}\n`);
     if (plan.failed.length) throw plan.failed.length === 1 ? plan.failed[0]!.err : new PartialFailure(`${plan.failed.length} entries cannot be downloaded (listed above)`);
     return;
   }
@@ -56,3 +61,4 @@ export async function getTree(io: Io, target: Target, arg1: string | undefined, 
     progress.finish(ok);
   }
 }
+

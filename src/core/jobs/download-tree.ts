@@ -3,7 +3,7 @@ import { FtpError } from '../../protocol/errors.js';
 import type { RemoteFs } from '../remote/fs.js';
 import { runBatch, type BatchItem, type BatchOutcome } from './batch.js';
 import { downloadFile, firstRead, mayGoAhead, type Download, type DownloadSettings, type Seen } from './download.js';
-import { makePlan, type Plan, type PlannedFile } from './tree.js';
+import { makePlan, type Plan, type PlannedFile, type WalkOptions } from './tree.js';
 import type { JobReporter, OpenSession, Progress, Session } from './events.js';
 
 export interface TreeDownloadSettings extends DownloadSettings {
@@ -30,17 +30,18 @@ export function splitWildcard(remote: string): { folder: string; match?: RegExp 
 /**
  * Lists the remote tree into a plan, and refuses plans that would do nothing
  * while there was something to do: a wildcard that matches nothing, a tree
- * whose every entry was left out (the links, reported as skipped).
+ * whose every entry was left out (the links, reported as skipped). With
+ * `onFile` (a dry run), the files go there as they are listed, not into the plan.
  */
-export async function planTree(client: RemoteFs, remote: string, localRoot: string, s: TreeDownloadSettings, reporter: JobReporter): Promise<Plan> {
+export async function planTree(client: RemoteFs, remote: string, localRoot: string, s: TreeDownloadSettings, reporter: JobReporter, onFile?: WalkOptions['onFile']): Promise<Plan> {
   const { folder, match } = splitWildcard(remote);
-  const plan = await makePlan(client, folder, localRoot, { recursive: !!s.recursive, followLinks: !!s.followLinks, match }, s.signal);
+  const plan = await makePlan(client, folder, localRoot, { recursive: !!s.recursive, followLinks: !!s.followLinks, match, onFile }, s.signal);
   for (const p of plan.skipped) {
     reporter.event?.({ event: 'skip', file: p.name, reason: p.reason });
     reporter.notice?.(`skipped ${JSON.stringify(p.name)}: ${p.reason}`);
   }
   if (match && plan.entries === 0) throw new FtpError('permanent', `no remote file matches ${remote}`);
-  if (plan.files.length === 0 && plan.failed.length === 0 && plan.skipped.length > 0) {
+  if (plan.planned === 0 && plan.failed.length === 0 && plan.skipped.length > 0) {
     throw new FtpError('permanent', `nothing to download: all ${plan.skipped.length} entries of ${remote || '.'} were left out (listed above)`);
   }
   return plan;

@@ -207,16 +207,18 @@ async function listedTemporarySize(client: RemoteFs, target: string, listed: Rea
 }
 
 /**
- * A remote file's size: SIZE, else what a listing of the file says (for
- * servers that refuse SIZE). Undefined when the server will not tell, or has
- * no such file.
+ * A remote file's size: SIZE, else what stat says (for servers that refuse
+ * SIZE): MLST, or the parent folder's listing. Never MLSD of the path: it may
+ * well be a file, and a refused MLSD leaves its data connection unused, which
+ * pyftpdlib does not survive. Undefined when the server will not tell, or
+ * has no such file.
  */
 export async function fileSize(fs: RemoteFs, path: string): Promise<number | undefined> {
   const size = await fs.size(path);
   if (size !== undefined) return size;
   try {
-    const files = (await fs.list(path)).entries.filter((e) => e.type === 'file');
-    return files.length === 1 ? files[0]!.size : undefined;
+    const found = await fs.stat(path);
+    return found?.type === 'file' ? found.size : undefined;
   } catch (err) {
     if (err instanceof FtpError && (err.kind === 'permanent' || err.kind === 'temporary')) return undefined; // no such file
     throw err;

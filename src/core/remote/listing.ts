@@ -1,9 +1,10 @@
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { FtpError, PermanentError, ProtocolError } from '../../protocol/errors.js';
 import { isCompletion, replyText } from '../../protocol/reply.js';
-import { listingLines, parseListLine, parseListing, type ListEntry } from '../../protocol/list.js';
+import { parseListLine, parseListingLine, type ListEntry } from '../../protocol/list.js';
 import { sessionOf, type FtpSession, type OnSession } from '../connection/session.js';
 import { retrieve } from '../transfer/transfer.js';
+import { collectLines, MAX_LISTING_BYTES, retrieveLines, type OnLine } from './listing-lines.js';
 import { mlst } from './facts.js';
 
 /**
@@ -30,9 +31,18 @@ export interface ListOptions {
   signal?: AbortSignal | undefined;
   /** 'list': parsed LIST even where MLSD is offered (its ls -l lines tell a link that some servers' MLSD follows). */
   format?: 'list' | undefined;
+  /**
+   * A folder's entries one by one as they arrive, instead of into `entries`:
+   * the listing is never held, so it has no size limit. The data connection
+   * waits while a returned promise is pending. A path that is a file still
+   * comes back in `entries` (with `file`), never through here.
+   */
+  onEntry?: ((entry: ListEntry) => void | Promise<void>) | undefined;
+  /** With onEntry: the lines that could not be parsed, as they arrive, instead of into `unparsed`. */
+  onUnparsed?: ((line: string) => void) | undefined;
 }
 
-export const MAX_LISTING_BYTES = 64 * 1024 * 1024;
+export { MAX_LISTING_BYTES, retrieveLines, retrieveText } from './listing-lines.js';
 
 /** Where a listing runs: inside the folder (it exists), for a path that is not a folder, or we could not tell. */
 type Where = 'inside' | 'not-folder' | 'unknown';
@@ -41,15 +51,29 @@ type Where = 'inside' | 'not-folder' | 'unknown';
 export async function listEntries(session: FtpSession, path: string | undefined, opts: ListOptions = {}): Promise<Listing> {
   const format = opts.format !== 'list' && (await session.features()).has('MLST') ? 'mlsd' : 'list';
   await session.type('I');
+  const now = new Date();
+  const entries: ListEntry[] = [];
+  const unparsed: string[] = [];
   let file = false;
-  const lines =
-    format === 'mlsd'
-      ? await mlsdLines(session, path, opts, () => (file = true))
-      : await inFolder(session, path, (arg, where) => {
-          file = where === 'not-folder';
-          return listLines(session, arg, where, path, opts);
-        });
-  return { format, ...parseListing(lines, format, new Date()), ...(file ? { file } : {}) };
+  const { onEntry, onUnparsed } = opts;
+  // A file's own line is the answer, not a folder's entry: it is never streamed.
+  const streaming = () => onEntry !== undefined && !file;
+  const take: OnLine = (line) => {
+    const parsed = parseListingLine(line, format, now);
+    if (parsed === 'unparsed') return void (streaming() && onUnparsed ? onUnparsed(line) : unparsed.push(line));
+    if (parsed === null) return;
+    if (streaming()) return onEntry!(parsed);
+    entries.push(parsed);
+  };
+  const maxBytes = onEntry ? Infinity : MAX_LISTING_BYTES;
+  if (format === 'mlsd') await mlsdLines(session, path, opts, maxBytes, () => (file = true), take);
+  else {
+    await inFolder(session, path, (arg, where) => {
+      file = where === 'not-folder';
+      return listLines(session, arg, where, path, opts, maxBytes, take);
+    });
+  }
+  return { format, entries, unparsed, ...(file ? { file } : {}) };
 }
 
 /** LIST or NLST of `path` as the server formats it, into `dest` (left open), in ASCII mode. */
@@ -59,7 +83,7 @@ export async function listRaw(on: OnSession, verb: 'LIST' | 'NLST', path: string
   await inFolder(session, path, async (arg, where) => {
     if (where === 'not-folder') {
       // Not a folder: its own line from the parent's listing (LIST <path> is split at spaces by BSD servers).
-      const lines = await fromParent(session, path!, async (dir) => listingLines(await retrieveText(session, dir === undefined ? verb : `${verb} ${dir}`, MAX_LISTING_BYTES, opts)), (line) => rawName(verb, line));
+      const lines = await fromParent(session, path!, (dir, own) => collectLines(session, dir === undefined ? verb : `${verb} ${dir}`, opts, (line) => own(rawName(verb, line))));
       if (!dest.write(lines.map((l) => `${l}\n`).join(''))) await new Promise((resolve) => dest.once('drain', resolve));
       return;
     }
@@ -74,99 +98,79 @@ export async function listRaw(on: OnSession, verb: 'LIST' | 'NLST', path: string
 
 /** The name a raw LIST or NLST line is about (undefined for lines that name nothing). */
 function rawName(verb: 'LIST' | 'NLST', line: string): string | undefined {
-  if (verb === 'NLST') return line.slice(line.lastIndexOf('/') + 1);
+  return verb === 'NLST' ? line.slice(line.lastIndexOf('/') + 1) : listLineName(line, new Date());
+}
+
+/**
+ * The lines of a path that is not a folder (a file, or nothing), taken from
+ * its parent folder's listing: the parent is listed from inside, and only the
+ * lines whose name `own` says is the path's last component are kept (the
+ * rest of a large parent is never held). None is "no such file or folder".
+ * Sending `LIST <path>` instead fails on BSD-derived servers, which split it
+ * at spaces and answer a missing path with ls's error text.
+ */
+async function fromParent(session: FtpSession, path: string, listLinesOf: (arg: string | undefined, own: (name: string | undefined) => boolean) => Promise<string[]>): Promise<string[]> {
+  const trimmed = path.replace(/\/+$/, '');
+  const slash = trimmed.lastIndexOf('/');
+  const name = trimmed.slice(slash + 1);
+  const parent = slash === -1 ? undefined : trimmed.slice(0, slash) || '/';
+  const own = await inFolder(session, parent, async (arg, where) => {
+    if (where === 'not-folder') throw noSuchPath(path); // no parent folder either
+    try {
+      return await listLinesOf(arg, (n) => n === name);
+    } catch (err) {
+      if (saysNoFiles(err)) return [];
+      throw err;
+    }
+  });
+  if (own.length === 0) throw noSuchPath(path);
+  return own;
+}
+
+async function listLines(session: FtpSession, arg: string | undefined, where: Where, path: string | undefined, opts: ListOptions, maxBytes: number, onLine: OnLine): Promise<void> {
+  if (where === 'not-folder') {
+    const now = new Date();
+    const own = await fromParent(session, path!, (dir, isOwn) => collectLines(session, dir === undefined ? 'LIST' : `LIST ${dir}`, opts, (line) => isOwn(listLineName(line, now))));
+    for (const line of own) await onLine(line);
+    return;
+  }
   try {
-    return parseListLine(line, new Date())?.name;
+    await retrieveLines(session, arg === undefined ? 'LIST' : `LIST ${arg}`, onLine, opts, maxBytes);
+  } catch (err) {
+    if (where === 'inside' && saysNoFiles(err)) return;
+    throw err;
+  }
+}
+
+/** The name a LIST line is about; undefined for one that cannot be parsed. */
+function listLineName(line: string, now: Date): string | undefined {
+  try {
+    return parseListLine(line, now)?.name;
   } catch (err) {
     if (err instanceof ProtocolError) return undefined;
     throw err;
   }
 }
 
-/**
- * The lines of a path that is not a folder (a file, or nothing), taken from
- * its parent folder's listing: the parent is listed from inside, and only the
- * lines whose `nameOf` is the path's last component are kept. None is "no such
- * file or folder". Sending `LIST <path>` instead fails on BSD-derived servers,
- * which split it at spaces and answer a missing path with ls's error text.
- */
-async function fromParent(session: FtpSession, path: string, listLinesOf: (arg: string | undefined) => Promise<string[]>, nameOf: (line: string) => string | undefined): Promise<string[]> {
-  const trimmed = path.replace(/\/+$/, '');
-  const slash = trimmed.lastIndexOf('/');
-  const name = trimmed.slice(slash + 1);
-  const parent = slash === -1 ? undefined : trimmed.slice(0, slash) || '/';
-  const lines = await inFolder(session, parent, async (arg, where) => {
-    if (where === 'not-folder') throw noSuchPath(path); // no parent folder either
-    try {
-      return await listLinesOf(arg);
-    } catch (err) {
-      if (saysNoFiles(err)) return [];
-      throw err;
-    }
-  });
-  const own = lines.filter((line) => nameOf(line) === name);
-  if (own.length === 0) throw noSuchPath(path);
-  return own;
-}
-
-/** A small download (a listing) into memory; a server sending more than `maxBytes` is cut off. */
-export async function retrieveText(session: FtpSession, cmd: string, maxBytes = MAX_LISTING_BYTES, opts: ListOptions = {}): Promise<string> {
-  const chunks: Buffer[] = [];
-  let received = 0;
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      received += chunk.length;
-      if (received > maxBytes) return done(new ProtocolError(`listing too long: over ${maxBytes} bytes`));
-      chunks.push(chunk);
-      done();
-    },
-  });
-  await retrieve(session, cmd, sink, { signal: opts.signal });
-  return session.codec.decode(Buffer.concat(chunks));
-}
-
-async function listLines(session: FtpSession, arg: string | undefined, where: Where, path: string | undefined, opts: ListOptions): Promise<string[]> {
-  if (where === 'not-folder') {
-    const now = new Date();
-    return fromParent(session, path!, async (dir) => listingLines(await retrieveText(session, dir === undefined ? 'LIST' : `LIST ${dir}`, MAX_LISTING_BYTES, opts)), (line) => {
-      try {
-        return parseListLine(line, now)?.name;
-      } catch (err) {
-        if (err instanceof ProtocolError) return undefined;
-        throw err;
-      }
-    });
-  }
-  let lines: string[];
-  try {
-    lines = listingLines(await retrieveText(session, arg === undefined ? 'LIST' : `LIST ${arg}`, MAX_LISTING_BYTES, opts));
-  } catch (err) {
-    if (where === 'inside' && saysNoFiles(err)) return [];
-    throw err;
-  }
-  return lines;
-}
-
 /** MLSD keeps its argument; only an empty or "No files found" answer makes us look whether the folder exists. */
-async function mlsdLines(session: FtpSession, path: string | undefined, opts: ListOptions, isFile: () => void): Promise<string[]> {
-  let lines: string[];
+async function mlsdLines(session: FtpSession, path: string | undefined, opts: ListOptions, maxBytes: number, isFile: () => void, onLine: OnLine): Promise<void> {
+  let count: number;
   try {
-    lines = listingLines(await retrieveText(session, path ? `MLSD ${path}` : 'MLSD', MAX_LISTING_BYTES, opts));
+    count = await retrieveLines(session, path ? `MLSD ${path}` : 'MLSD', onLine, opts, maxBytes);
   } catch (err) {
-    if (saysNoFiles(err) && (!path || (await isFolder(session, path)) === true)) return [];
+    if (saysNoFiles(err) && (!path || (await isFolder(session, path)) === true)) return;
     // MLSD lists folders only (RFC 3659 7.1): a file has its facts line from MLST.
     if (path && err instanceof PermanentError && (await isFolder(session, path)) === false) {
       const line = await mlst(session, path);
       if (line !== undefined) {
         isFile();
-        return [line];
+        return onLine(line);
       }
     }
     throw err;
   }
   // Servers send the folder's own cdir line; with nothing at all, it may not exist.
-  if (lines.length === 0 && path && (await isFolder(session, path)) === false) throw noSuchPath(path);
-  return lines;
+  if (count === 0 && path && (await isFolder(session, path)) === false) throw noSuchPath(path);
 }
 
 /** True or false when CWD says; undefined when the session's folder could not be learned (we then never leave it). */
@@ -232,12 +236,16 @@ function noSuchPath(path: string): FtpError {
  */
 export async function entryInParent(session: FtpSession, path: string, opts: ListOptions = {}): Promise<ListEntry | undefined> {
   await session.type('I');
-  let lines: string[];
+  const now = new Date();
+  let entry: ListEntry | undefined;
   try {
-    lines = await listLines(session, undefined, 'not-folder', path, opts);
+    await listLines(session, undefined, 'not-folder', path, opts, Infinity, (line) => {
+      const parsed = parseListingLine(line, 'list', now);
+      if (entry === undefined && parsed !== null && parsed !== 'unparsed') entry = parsed;
+    });
   } catch (err) {
     if (err instanceof NoSuchPath) return undefined;
     throw err;
   }
-  return parseListing(lines, 'list', new Date()).entries[0];
+  return entry;
 }

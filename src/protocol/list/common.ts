@@ -73,10 +73,13 @@ export function isoTime(
   const valid =
     month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 && minute <= 59 && second <= 59;
   if (!valid) throw new ProtocolError(`malformed listing date: ${clip(line)}`);
-  const p = (n: number, width = 2) => String(n).padStart(width, '0');
   const fraction = ms === undefined ? '' : `.${ms}`;
-  return `${p(year, 4)}-${p(month)}-${p(day)}T${p(hour)}:${p(minute)}:${p(second)}${fraction}Z`;
+  const y = year >= 1000 ? String(year) : String(year).padStart(4, '0');
+  return `${y}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}${fraction}Z`;
 }
+
+/** '00' to '99', made once: a listing of millions of dates pads no number twice. */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 
 export function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;

@@ -40,6 +40,19 @@ export function parseMlsdLine(line: string): ListEntry | null {
  * Anything else is left out (undefined) rather than shown as it came.
  */
 export function unixPermissions(mode: string): string | undefined {
+  let shown = PERMISSIONS.get(mode);
+  if (shown === undefined && !PERMISSIONS.has(mode)) {
+    shown = permissionsOf(mode);
+    // A folder has a handful of modes: remembered, so a listing of millions works each out once.
+    if (PERMISSIONS.size >= 256) PERMISSIONS.clear();
+    PERMISSIONS.set(mode, shown);
+  }
+  return shown;
+}
+
+const PERMISSIONS = new Map<string, string | undefined>();
+
+function permissionsOf(mode: string): string | undefined {
   if (!/^[0-7]{1,7}$/.test(mode)) return undefined;
   const m = parseInt(mode, 8);
   const special = (bit: number, exec: boolean, set: string) => ((m & bit) !== 0 ? (exec ? set : set.toUpperCase()) : exec ? 'x' : '-');
@@ -51,16 +64,46 @@ export function unixPermissions(mode: string): string | undefined {
 /** "type=file;Size=12;" -> lower-cased fact names to values (RFC 3659 7.2: names are case-insensitive). */
 function parseFacts(text: string, line: string): Map<string, string> {
   const facts = new Map<string, string>();
-  for (const fact of text.split(';')) {
-    if (fact === '') continue; // the trailing ';' (and tolerated doubled ones)
-    const eq = fact.indexOf('=');
-    if (eq <= 0) throw new ProtocolError(`malformed MLSD line: bad fact ${clip(fact)}: ${clip(line)}`);
-    const key = fact.slice(0, eq).toLowerCase();
-    // Two different answers to one question: trust neither.
-    if (facts.has(key)) throw new ProtocolError(`malformed MLSD line: duplicate fact ${clip(key)}: ${clip(line)}`);
-    facts.set(key, fact.slice(eq + 1));
+  // A scan, not split(';'): a listing of millions of lines makes no array per line.
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf(';', start);
+    if (end === -1) end = text.length;
+    if (end > start) {
+      // (an empty fact is the trailing ';', or a tolerated doubled one)
+      const eq = text.indexOf('=', start);
+      if (eq <= start || eq >= end) throw new ProtocolError(`malformed MLSD line: bad fact ${clip(text.slice(start, end))}: ${clip(line)}`);
+      const key = factName(text.slice(start, eq));
+      // Two different answers to one question: trust neither.
+      if (facts.has(key)) throw new ProtocolError(`malformed MLSD line: duplicate fact ${clip(key)}: ${clip(line)}`);
+      facts.set(key, text.slice(eq + 1, end));
+    }
+    start = end + 1;
   }
   return facts;
+}
+
+/** A fact's name in lower case; the usual names as constants, not a new string each line. */
+function factName(name: string): string {
+  switch (name) {
+    case 'type':
+    case 'size':
+    case 'modify':
+    case 'perm':
+    case 'unix.mode':
+      return name;
+    case 'Type':
+      return 'type';
+    case 'Size':
+      return 'size';
+    case 'Modify':
+      return 'modify';
+    case 'Perm':
+      return 'perm';
+    case 'UNIX.mode':
+      return 'unix.mode';
+    default:
+      return name.toLowerCase();
+  }
 }
 
 /** The type fact's value; null for cdir/pdir (the listed folder and its parent). */
@@ -90,7 +133,11 @@ function parseMlsdTime(value: string, line: string): string {
     isDigits(whole) &&
     (value.length === 14 || (value[14] === '.' && isDigits(fraction)));
   if (!ok) throw new ProtocolError(`malformed MLSD line: bad modify ${clip(value)}: ${clip(line)}`);
-  const n = (from: number, to: number) => Number(whole.slice(from, to));
+  const n = (from: number, to: number) => {
+    let v = 0;
+    for (let i = from; i < to; i++) v = v * 10 + whole.charCodeAt(i) - 0x30;
+    return v;
+  };
   const ms = value.length === 14 ? undefined : (fraction + '00').slice(0, 3);
   return isoTime(n(0, 4), n(4, 6), n(6, 8), n(8, 10), n(10, 12), n(12, 14), ms, line);
 }
