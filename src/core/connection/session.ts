@@ -10,8 +10,10 @@ import { loadCodec, utf8Codec, type NameCodec } from './codec.js';
 import { dial } from './dial.js';
 import { SessionFolder } from './folder.js';
 import type { NetworkOptions } from './network.js';
-import type { DataMode, DataModes, SessionOptions } from './session-options.js';
+import { DataModeState, type DataMode, type DataModes, type SessionOptions } from './session-options.js';
+import { SentAhead } from './ahead.js';
 import { Keepalive } from './keepalive.js';
+import { Preamble, Utf8Announcement, readHeld, sendAfterHeld } from './preamble.js';
 
 export type { DataMode, DataModes, SessionOptions } from './session-options.js';
 
@@ -34,9 +36,7 @@ export class FtpSession {
   readonly connectTimeoutMs: number;
   /** How connections reach the server (proxy, family, TCP keepalive). */
   readonly network: NetworkOptions;
-  private passiveMode: boolean;
-  /** Shared with other sessions of the same server when given in the options. */
-  private readonly learned: DataModes;
+  private readonly dataModes: DataModeState;
   private currentType: 'A' | 'I' | undefined;
   private control: ControlConnection | undefined;
   private tlsSession: TlsSession | undefined;
@@ -45,8 +45,7 @@ export class FtpSession {
   private dialling: AbortController | undefined;
   /** The socket of an implicit TLS handshake, before the control connection exists: close() ends it too. */
   private handshaking: Socket | undefined;
-  /** A transfer command already sent, with EPSV, ahead of its transfercmd; `takeBack` undoes it. */
-  private ahead: { cmd: string; takeBack: () => Promise<void> } | undefined;
+  private readonly ahead = new SentAhead();
   private readonly place = new SessionFolder();
   private parsedFeatures: ParsedFeatures | undefined;
   private transfers = 0;
@@ -55,36 +54,29 @@ export class FtpSession {
   /** The host name dialled: data connections through a proxy go to it. */
   private host: string | undefined;
   private readonly keepalive: Keepalive;
+  /** Commands that go out with the next one (see Preamble). */
+  private readonly preamble = new Preamble();
+  private readonly utf8 = new Utf8Announcement(() => this.codec.utf8);
 
   constructor(readonly options: SessionOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? this.timeoutMs;
     this.network = options.network ?? {};
-    this.keepalive = new Keepalive(options.keepaliveMs ?? options.network?.keepaliveMs ?? 60_000, () => (this.busy || this.ahead !== undefined ? 'busy' : this.control));
-    this.passiveMode = options.passive ?? true;
-    this.learned = options.modes ?? {};
-    if (options.epsv === false) this.learned.epsv = false;
+    this.keepalive = new Keepalive(options.keepaliveMs ?? options.network?.keepaliveMs ?? 60_000, () => (this.busy || this.ahead.cmd !== undefined ? 'busy' : this.control));
+    this.dataModes = new DataModeState(options);
     this.codec = utf8Codec(options.onInvalidUtf8);
   }
 
-  get passive(): boolean { return this.passiveMode; }
+  get passive(): boolean { return this.dataModes.passive; }
 
   /** What the session has learned of EPSV and EPRT (undefined: not tried yet). */
-  get modes(): Readonly<DataModes> {
-    return this.learned;
-  }
+  get modes(): Readonly<DataModes> { return this.dataModes.learned; }
 
   /** Records whether EPSV or EPRT works on this server. */
-  learn(mode: 'epsv' | 'eprt', works: boolean): void {
-    this.learned[mode] = works;
-  }
+  learn(mode: 'epsv' | 'eprt', works: boolean): void { this.dataModes.learned[mode] = works; }
 
   /** Forces one way of making data connections, forgetting what was learned of it (the doctor tries each). */
-  useDataMode(mode: DataMode): void {
-    this.passiveMode = mode === 'epsv' || mode === 'pasv';
-    this.learned.epsv = mode === 'pasv' ? false : undefined;
-    this.learned.eprt = mode === 'port' ? false : undefined;
-  }
+  useDataMode(mode: DataMode): void { this.dataModes.use(mode); }
 
   get transferType(): 'A' | 'I' | undefined { return this.currentType; }
 
@@ -144,12 +136,11 @@ export class FtpSession {
   async command(line: string, opts: { allowError?: boolean } = {}): Promise<Reply> {
     this.keepalive.touch();
     await this.keepalive.pending;
-    if (this.ahead !== undefined) await this.takeBackAhead();
+    if (this.ahead.cmd !== undefined) await this.takeBackAhead();
+    await this.utf8.beforeCommand(line, () => this.features(), (opts) => this.command(opts, { allowError: true }));
     const control = this.connection();
-    const reply = await this.keepalive.during(this.place.follow(line, () => {
-      control.send(line);
-      return control.read();
-    }));
+    const held = this.preamble.take();
+    const reply = await this.keepalive.during(this.place.follow(line, () => sendAfterHeld(control, held, line)));
     if (reply.code >= 400 && !opts.allowError) throw this.replyError(reply);
     return reply;
   }
@@ -179,8 +170,13 @@ export class FtpSession {
 
   /** Sends without reading; several lines go out in one write and their replies come in order. */
   send(...lines: string[]): void {
-    this.keepalive.sent(lines.length);
-    this.connection().send(...lines);
+    const control = this.connection();
+    this.utf8.beforeSend(lines, this.parsedFeatures, this.preamble);
+    const held = this.preamble.take();
+    this.keepalive.sent(held.length + lines.length);
+    control.send(...held.map((h) => h.line), ...lines);
+    // A refused TYPE: the lines after it ran in the wrong type, so the session ends with the refusal.
+    if (held.length) readHeld(held, () => this.read()).then((err) => err && this.close(err), () => {});
   }
 
   /** FEAT, asked once per session and parsed once. */
@@ -198,28 +194,16 @@ export class FtpSession {
   }
 
   /** The transfer command sent ahead of its transfercmd, if any. */
-  get sentAhead(): string | undefined {
-    return this.ahead?.cmd;
-  }
+  get sentAhead(): string | undefined { return this.ahead.cmd; }
 
   /** `cmd` went out ahead of its transfercmd; `takeBack` undoes it if another command must go first. */
-  wentAhead(cmd: string, takeBack: () => Promise<void>): void {
-    this.ahead = { cmd, takeBack };
-  }
+  wentAhead(cmd: string, takeBack: () => Promise<void>): void { this.ahead.went(cmd, takeBack); }
 
   /** The transfercmd of `cmd` takes the command sent ahead: true when that was `cmd`. */
-  claimAhead(cmd: string): boolean {
-    if (this.ahead?.cmd !== cmd) return false;
-    this.ahead = undefined;
-    return true;
-  }
+  claimAhead(cmd: string): boolean { return this.ahead.claim(cmd); }
 
   /** Takes back the command sent ahead (its data connection dropped, its replies read), if there is one. */
-  async takeBackAhead(): Promise<void> {
-    const ahead = this.ahead;
-    this.ahead = undefined;
-    await ahead?.takeBack();
-  }
+  takeBackAhead(): Promise<void> { return this.ahead.takeBack(); }
 
   /** True while a transfer owns the connection (and handles its own abort with ABOR). */
   get busy(): boolean {
@@ -240,8 +224,9 @@ export class FtpSession {
   /** Says goodbye politely; closes the connection whatever the server answers. */
   async quit(): Promise<void> {
     if (!this.control || this.control.closed) return;
+    this.preamble.drop();
     // QUIT would wait behind a transfer sent ahead: just hang up.
-    if (this.ahead !== undefined) return this.close();
+    if (this.ahead.cmd !== undefined) return this.close();
     try {
       await this.command('QUIT', { allowError: true });
     } catch {
@@ -252,7 +237,7 @@ export class FtpSession {
   }
 
   close(reason?: Error): void {
-    this.ahead = undefined; // gone with the connection
+    this.ahead.forget(); // gone with the connection
     this.keepalive.stop();
     this.dialling?.abort();
     this.handshaking?.destroy();

@@ -1,7 +1,6 @@
 import { FtpClient, type FtpClientOptions } from '../client.js';
 import { FtpError } from '../../protocol/errors.js';
 import type { Session } from './events.js';
-import { announceUtf8 } from '../connection/login.js';
 
 /** Where to connect, as whom, and how. */
 export interface ConnectSettings extends FtpClientOptions {
@@ -30,7 +29,6 @@ export async function openSession(s: ConnectSettings): Promise<Session> {
     s.signal?.throwIfAborted();
     await client.connect(s.host, s.port ?? (s.tls?.mode === 'implicit' ? 990 : 21));
     await client.login(s.user, s.password);
-    await announceUtf8(client.session);
   } catch (err) {
     await end(false);
     throw s.signal?.aborted ? new FtpError('aborted', 'interrupted') : err;

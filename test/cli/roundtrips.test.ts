@@ -1,0 +1,111 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFakeServer, type FakeServer, type FakeServerOptions, type FakeSession } from '../support/fake-server.js';
+import { tftp } from '../support/cli.js';
+
+// What the server receives, one entry per read of its control socket: the
+// lines a client wrote together (pipelined). On loopback a single small write
+// arrives in one read; a client that waits for each reply writes each command
+// alone. So the number of entries before QUIT is the number of round trips
+// the client waited for.
+type Writes = string[][];
+
+/** A greeting that records the server's reads of the control connection as lines per read. */
+function recordingGreeting(writes: Writes) {
+  return (session: FakeSession) => {
+    let partial = '';
+    session.socket.on('data', (chunk: string | Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop()!;
+      if (lines.length) writes.push(lines.map((l) => l.replace(/\r$/, '')));
+    });
+    return session.canned('220 Fake FTP server ready');
+  };
+}
+
+let server: FakeServer;
+let writes: Writes;
+let local: string;
+const start = async (opts: FakeServerOptions = {}) => {
+  writes = [];
+  server = await startFakeServer({ greeting: recordingGreeting(writes), ...opts });
+  return server;
+};
+const host = () => ['127.0.0.1', '-P', String(server.port)];
+
+beforeEach(async () => {
+  local = await mkdtemp(join(tmpdir(), 'tftp-rt-'));
+});
+afterEach(async () => {
+  await server?.close();
+  await rm(local, { recursive: true, force: true });
+});
+
+/** The client does not wait for QUIT's reply: the server may read it just after the command returns. */
+const quitRead = (log: Writes) => vi.waitFor(() => expect(log.at(-1)).toEqual(['QUIT']));
+
+const BODY = Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 251));
+
+describe('control round trips of one small file (fake server)', () => {
+  it('get of an ASCII name: no FEAT, no OPTS', async () => {
+    await start({ files: { 'f.bin': BODY } });
+    const r = await tftp(['get', '-q', ...host(), 'f.bin', join(local, 'f.bin')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect((await readFile(join(local, 'f.bin'))).equals(BODY)).toBe(true);
+    await quitRead(writes);
+    expect(writes).toEqual([['USER anonymous'], ['PASS anonymous@'], ['TYPE I'], ['SIZE f.bin'], ['EPSV'], ['RETR f.bin'], ['QUIT']]);
+  });
+});
+
+describe('non-ASCII names on a server that needs OPTS UTF8 ON', () => {
+  // Like IIS with a local code page: names outside ASCII are found only once told UTF-8.
+  const strict = (): FakeServerOptions['handlers'] => {
+    let utf8 = false;
+    const guarded = async ({ arg, session, fallback }: { arg: string; session: FakeSession; fallback(): Promise<void> }) => {
+      // eslint-disable-next-line no-control-regex
+      if (/[^\x00-\x7f]/.test(arg) && !utf8) return session.reply(550, 'No such file');
+      return fallback();
+    };
+    return {
+      OPTS: ({ arg, session }) => {
+        if (arg.toUpperCase() === 'UTF8 ON') utf8 = true;
+        return session.reply(200, 'UTF8 set to on');
+      },
+      SIZE: guarded,
+      RETR: guarded,
+      STOR: guarded,
+      CWD: guarded,
+    };
+  };
+
+  it('get: FEAT and OPTS UTF8 ON go before the first command naming the file', async () => {
+    await start({ files: { 'café.bin': BODY }, handlers: strict() });
+    const r = await tftp(['get', '-q', ...host(), 'café.bin', join(local, 'café.bin')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect((await readFile(join(local, 'café.bin'))).equals(BODY)).toBe(true);
+    const verbs = server.verbs();
+    expect(verbs.indexOf('OPTS')).toBeGreaterThan(verbs.indexOf('FEAT'));
+    expect(verbs.indexOf('OPTS')).toBeLessThan(server.commands.findIndex((c) => c.includes('café')));
+  });
+
+  it('put and ls of a folder: the same', async () => {
+    await start({ files: { 'dossier/x.txt': 'x' }, handlers: strict() });
+    await writeFile(join(local, 'été.bin'), BODY);
+    const r = await tftp(['put', '-q', ...host(), join(local, 'été.bin'), 'été.bin']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(server.uploads[0]!.name).toBe('été.bin');
+    expect(server.uploads[0]!.data.equals(BODY)).toBe(true);
+    await server.close();
+    await start({ files: { 'déjà/x.txt': 'x' }, handlers: strict() });
+    const l = await tftp(['ls', ...host(), '/déjà']);
+    expect(l.stderr).toBe('');
+    expect(l.code).toBe(0);
+    expect(l.stdout.toString()).toContain('x.txt');
+    expect(server.verbs()).toContain('OPTS');
+  });
+});
