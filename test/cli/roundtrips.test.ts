@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeServer, type FakeServer, type FakeServerOptions, type FakeSession } from '../support/fake-server.js';
+import { startFtpSrv, type RunningFtpSrv } from '../support/ftpsrv.js';
 import { tftp } from '../support/cli.js';
 
 // What the server receives, one entry per read of its control socket: the
@@ -49,14 +50,48 @@ const quitRead = (log: Writes) => vi.waitFor(() => expect(log.at(-1)).toEqual(['
 const BODY = Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 251));
 
 describe('control round trips of one small file (fake server)', () => {
-  it('get of an ASCII name: no FEAT, no OPTS', async () => {
+  it('get: TYPE I goes with SIZE, no FEAT, QUIT last: 4 waits after the greeting', async () => {
     await start({ files: { 'f.bin': BODY } });
     const r = await tftp(['get', '-q', ...host(), 'f.bin', join(local, 'f.bin')]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect((await readFile(join(local, 'f.bin'))).equals(BODY)).toBe(true);
     await quitRead(writes);
-    expect(writes).toEqual([['USER anonymous'], ['PASS anonymous@'], ['TYPE I'], ['SIZE f.bin'], ['EPSV'], ['RETR f.bin'], ['QUIT']]);
+    expect(writes).toEqual([['USER anonymous'], ['PASS anonymous@'], ['TYPE I', 'SIZE f.bin'], ['EPSV'], ['RETR f.bin'], ['QUIT']]);
+  });
+
+  it('put: TYPE I goes with EPSV: 3 waits after the greeting', async () => {
+    await start();
+    await writeFile(join(local, 'up.bin'), BODY);
+    const r = await tftp(['put', '-q', ...host(), join(local, 'up.bin'), 'up.bin']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(server.uploads).toHaveLength(1);
+    expect(server.uploads[0]!.data.equals(BODY)).toBe(true);
+    await quitRead(writes);
+    expect(writes).toEqual([['USER anonymous'], ['PASS anonymous@'], ['TYPE I', 'EPSV'], ['STOR up.bin'], ['QUIT']]);
+  });
+
+  it('ls: TYPE A goes with EPSV for the session folder, with PWD for a named one', async () => {
+    await start({ files: { 'd/a.txt': 'a' } });
+    const r = await tftp(['ls', ...host()]);
+    expect(r.code).toBe(0);
+    await quitRead(writes);
+    expect(writes).toEqual([['USER anonymous'], ['PASS anonymous@'], ['TYPE A', 'EPSV'], ['LIST'], ['QUIT']]);
+    writes.length = 0;
+    const d = await tftp(['ls', ...host(), '/d']);
+    expect(d.code).toBe(0);
+    expect(d.stdout.toString()).toContain('a.txt');
+    await quitRead(writes);
+    expect(writes).toEqual([['USER anonymous'], ['PASS anonymous@'], ['TYPE A', 'PWD'], ['CWD /'], ['CWD /d'], ['EPSV'], ['LIST'], ['CWD /'], ['QUIT']]);
+  });
+
+  it('a refused TYPE fails the command it went with, with the server\'s word', async () => {
+    await start({ files: { 'f.bin': BODY }, handlers: { TYPE: '504 Type not supported' } });
+    const r = await tftp(['get', '-q', ...host(), 'f.bin', join(local, 'f.bin')]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('504 Type not supported');
+    expect(server.verbs()).not.toContain('RETR');
   });
 });
 
@@ -107,5 +142,38 @@ describe('non-ASCII names on a server that needs OPTS UTF8 ON', () => {
     expect(l.code).toBe(0);
     expect(l.stdout.toString()).toContain('x.txt');
     expect(server.verbs()).toContain('OPTS');
+  });
+});
+
+describe('against ftp-srv, from its own log of what it read', () => {
+  let srv: RunningFtpSrv;
+  let reads: Writes;
+  beforeEach(async () => {
+    reads = [];
+    srv = await startFtpSrv({ onRead: (lines) => reads.push(lines) });
+    await mkdir(join(srv.root, 'upload'));
+    await writeFile(join(srv.root, 'f.bin'), BODY);
+  });
+  afterEach(() => srv.close());
+  const at = () => ['127.0.0.1', '-P', String(srv.port)];
+
+  it('get, put and ls of one small file (its anonymous USER needs no PASS)', async () => {
+    const g = await tftp(['get', '-q', ...at(), '/f.bin', join(local, 'f.bin')]);
+    expect(g.code).toBe(0);
+    expect((await readFile(join(local, 'f.bin'))).equals(BODY)).toBe(true);
+    await quitRead(reads);
+    expect(reads).toEqual([['USER anonymous'], ['TYPE I', 'SIZE /f.bin'], ['EPSV'], ['RETR /f.bin'], ['QUIT']]);
+    reads.length = 0;
+    const p = await tftp(['put', '-q', ...at(), join(local, 'f.bin'), '/upload/f.bin']);
+    expect(p.code).toBe(0);
+    expect((await readFile(join(srv.root, 'upload', 'f.bin'))).equals(BODY)).toBe(true);
+    await quitRead(reads);
+    expect(reads).toEqual([['USER anonymous'], ['TYPE I', 'EPSV'], ['STOR /upload/f.bin'], ['QUIT']]);
+    reads.length = 0;
+    const l = await tftp(['ls', ...at()]);
+    expect(l.code).toBe(0);
+    expect(l.stdout.toString()).toContain('f.bin');
+    await quitRead(reads);
+    expect(reads).toEqual([['USER anonymous'], ['TYPE A', 'EPSV'], ['LIST'], ['QUIT']]);
   });
 });

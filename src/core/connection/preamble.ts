@@ -1,4 +1,4 @@
-import type { Reply } from '../../protocol/reply.js';
+import { isCompletion, type Reply } from '../../protocol/reply.js';
 import type { ParsedFeatures } from '../../protocol/feat.js';
 import type { ControlConnection } from './control.js';
 
@@ -34,6 +34,11 @@ export class Preamble {
   drop(): void {
     this.held.clear();
   }
+}
+
+/** TYPE, held for the next command; `refused` hears of a refusal and gives the error to raise. */
+export function heldType(type: 'A' | 'I', refused: (reply: Reply) => Error): HeldCommand {
+  return { line: `TYPE ${type}`, check: (reply) => (isCompletion(reply) ? undefined : refused(reply)) };
 }
 
 /**

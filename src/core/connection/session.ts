@@ -13,7 +13,7 @@ import type { NetworkOptions } from './network.js';
 import { DataModeState, type DataMode, type DataModes, type SessionOptions } from './session-options.js';
 import { SentAhead } from './ahead.js';
 import { Keepalive } from './keepalive.js';
-import { Preamble, Utf8Announcement, readHeld, sendAfterHeld } from './preamble.js';
+import { Preamble, Utf8Announcement, heldType, readHeld, sendAfterHeld } from './preamble.js';
 
 export type { DataMode, DataModes, SessionOptions } from './session-options.js';
 
@@ -80,11 +80,17 @@ export class FtpSession {
 
   get transferType(): 'A' | 'I' | undefined { return this.currentType; }
 
-  /** TYPE, unless the session is in that type already. */
+  /**
+   * TYPE, unless the session is in that type already. It costs no round trip:
+   * it goes out with the next command, and a refusal fails that command.
+   */
   async type(type: 'A' | 'I'): Promise<void> {
     if (this.currentType === type) return;
-    await this.voidCommand(`TYPE ${type}`);
     this.currentType = type;
+    this.preamble.hold('TYPE', heldType(type, (reply) => {
+      if (this.currentType === type) this.currentType = undefined;
+      return this.replyError(reply);
+    }));
   }
 
   /** A TYPE went out that type() did not send (a raw command): the next type() sends TYPE again. */
