@@ -11,9 +11,13 @@
 // vsftpd) and the round trips it waited for: consecutive commands written
 // before a reply count as one. Then the timed rounds: every tool once per
 // round, the order flipping each round; medians of wall time (spawn to exit)
-// and ratios from the same rounds. Every run is checked (exit status, bytes).
+// and of session time (from the control connection's accept to the client's
+// close of it, measured in front of the proxy: the round trips without the
+// process start, which on a loaded machine is the noisiest part), and ratios
+// from the same rounds. Every run is checked (exit status, bytes).
 // Needs root (vsftpd's anonymous user), vsftpd and curl.
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -95,6 +99,28 @@ function roundTrips(trace, tool) {
   return { groups, unanswered };
 }
 
+/** A pass-through in front of `port` that times each connection from accept to the client's close. */
+function meter(port) {
+  const sessions = [];
+  const server = net.createServer((client) => {
+    const began = process.hrtime.bigint();
+    const upstream = net.connect(port, '127.0.0.1');
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    const done = () => {
+      if (began !== undefined) sessions.push(Number(process.hrtime.bigint() - began) / 1e6);
+      upstream.destroy();
+    };
+    client.once('end', () => client.destroy());
+    client.once('close', done);
+    client.on('error', () => {});
+    upstream.on('error', () => client.destroy());
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ port: server.address().port, sessions, close: () => new Promise((r) => server.close(r)) })));
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -102,6 +128,7 @@ const median = (xs) => {
 
 const server = await startVsftpd({ root, uploadDir: join(root, 'upload'), port: firstPort, pasvMin: 33000, pasvMax: 33999 });
 const proxy = await startDelayProxy('127.0.0.1', server.port, delayMs);
+const front = await meter(proxy.port);
 let failed = false;
 try {
   console.log(`vsftpd ${server.version} on ${server.port}; delay proxy ${delayMs} ms each way on ${proxy.port}; ${rounds} rounds\n`);
@@ -115,30 +142,41 @@ try {
       console.log(`${tool.name.padEnd(12)} ${String(groups.length).padStart(2)} round trips: ${shown}`);
     }
     const times = new Map(tools.map((t) => [t.name, []]));
+    const sessionTimes = new Map(tools.map((t) => [t.name, []]));
     for (let round = 0; round <= rounds; round++) {
       const order = round % 2 ? [...tools].reverse() : tools;
       for (const tool of order) {
-        const cmd = command(tool, c, proxy.port, false);
+        const cmd = command(tool, c, front.port, false);
+        const seen = front.sessions.length;
         const r = await run(cmd.cmd, cmd.argv);
+        // The client's close may reach the meter just after the process exits.
+        for (let i = 0; i < 100 && front.sessions.length === seen; i++) await new Promise((res) => setTimeout(res, 10));
         const wrong = check(c, r, cmd);
         if (wrong) {
           failed = true;
           console.log(`${tool.name}: FAILED (${wrong})`);
         }
-        if (round > 0) times.get(tool.name).push(r.ms); // round 0 warms up
+        if (round > 0) {
+          // round 0 warms up
+          times.get(tool.name).push(r.ms);
+          sessionTimes.get(tool.name).push(front.sessions.at(-1));
+        }
       }
     }
-    const curl = median(times.get('curl'));
-    const base = median(times.get('tftp (base)'));
-    for (const tool of tools) {
-      const xs = times.get(tool.name);
-      const m = median(xs);
-      const extra = tool.name === 'tftp' ? `  ${(m / base).toFixed(2)}x base` : '';
-      console.log(`${tool.name.padEnd(12)} median ${m.toFixed(0).padStart(5)} ms  (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})  ${(m / curl).toFixed(2)}x curl${extra}`);
+    for (const [what, all] of [['wall', times], ['session', sessionTimes]]) {
+      const curl = median(all.get('curl'));
+      const base = median(all.get('tftp (base)'));
+      for (const tool of tools) {
+        const xs = all.get(tool.name);
+        const m = median(xs);
+        const extra = tool.name === 'tftp' ? `  ${(m / base).toFixed(2)}x base` : '';
+        console.log(`${what.padEnd(7)} ${tool.name.padEnd(12)} median ${m.toFixed(0).padStart(5)} ms  (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})  ${(m / curl).toFixed(2)}x curl${extra}`);
+      }
     }
     console.log('');
   }
 } finally {
+  await front.close();
   await proxy.close();
   await server.stop();
   rmSync(dir, { recursive: true, force: true });
