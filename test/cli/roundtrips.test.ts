@@ -93,6 +93,39 @@ describe('control round trips of one small file (fake server)', () => {
     expect(r.stderr).toContain('504 Type not supported');
     expect(server.verbs()).not.toContain('RETR');
   });
+
+  it('exits once QUIT is written, without waiting for its 221', async () => {
+    // vsftpd answers QUIT only after closing an uploaded file; this server never does.
+    await start({ handlers: { QUIT: () => new Promise(() => {}) } });
+    await writeFile(join(local, 'up.bin'), BODY);
+    const began = performance.now();
+    const r = await tftp(['put', '-q', '--timeout', '20', ...host(), join(local, 'up.bin'), 'up.bin']);
+    expect(r.code).toBe(0);
+    expect(performance.now() - began).toBeLessThan(3_000);
+    expect(server.uploads[0]!.data.equals(BODY)).toBe(true);
+    await vi.waitFor(() => expect(server.verbs().at(-1)).toBe('QUIT'));
+  }, 30_000);
+
+  it('still waits for the final reply of the transfer: a late 226 is waited for, a late 451 fails', async () => {
+    const late = (reply: string) => async ({ session, fallback }: { session: FakeSession; fallback(): Promise<void> }) => {
+      const send = session.send.bind(session);
+      // The built-in STOR writes 150, then its final reply: hold that one back.
+      session.send = (raw) => (String(raw).startsWith('226') ? new Promise((r) => setTimeout(r, 600)).then(() => send(reply)) : send(raw));
+      await fallback();
+      session.send = send;
+    };
+    await start({ handlers: { STOR: late('226 Transfer complete\r\n') } });
+    await writeFile(join(local, 'up.bin'), BODY);
+    const began = performance.now();
+    const ok = await tftp(['put', '-q', ...host(), join(local, 'up.bin'), 'up.bin']);
+    expect(ok.code).toBe(0);
+    expect(performance.now() - began).toBeGreaterThanOrEqual(550);
+    await server.close();
+    await start({ handlers: { STOR: late('451 Disk trouble\r\n') } });
+    const bad = await tftp(['put', '-q', ...host(), join(local, 'up.bin'), 'up.bin']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('451');
+  });
 });
 
 describe('non-ASCII names on a server that needs OPTS UTF8 ON', () => {

@@ -227,12 +227,17 @@ export class FtpSession {
     }
   }
 
-  /** Says goodbye politely; closes the connection whatever the server answers. */
-  async quit(): Promise<void> {
+  /**
+   * Says goodbye politely; closes the connection whatever the server answers.
+   * `waitForReply` false: closes once QUIT is written, without its 221 (which
+   * vsftpd sends only after it has closed an uploaded file).
+   */
+  async quit(opts: { waitForReply?: boolean } = {}): Promise<void> {
     if (!this.control || this.control.closed) return;
     this.preamble.drop();
     // QUIT would wait behind a transfer sent ahead: just hang up.
     if (this.ahead.cmd !== undefined) return this.close();
+    if (opts.waitForReply === false) return this.control.sendLast('QUIT');
     try {
       await this.command('QUIT', { allowError: true });
     } catch {

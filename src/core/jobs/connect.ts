@@ -22,7 +22,8 @@ export async function openSession(s: ConnectSettings): Promise<Session> {
   s.signal?.addEventListener('abort', onAbort, { once: true });
   const end = async (ok: boolean) => {
     s.signal?.removeEventListener('abort', onAbort);
-    if (ok) await client.quit();
+    // The job's last final reply is in: QUIT's 221 says nothing more.
+    if (ok) await client.session.quit({ waitForReply: false });
     else client.close();
   };
   try {
