@@ -63,9 +63,9 @@ export async function sendAfterHeld(control: ControlConnection, held: HeldComman
   const answer = control.read();
   answer.catch(() => {}); // read after the held replies, in order
   const err = await refused;
-  const reply = await answer;
-  if (err) throw err;
-  return reply;
+  // The refusal says why (a 421 that closes the connection leaves no reply to the command).
+  if (err) throw await answer.then(() => err, () => err);
+  return answer;
 }
 
 /** Commands that carry no name: login (before OPTS could be sent) and the UTF-8 announcement itself. */
