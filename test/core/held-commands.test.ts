@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import type { FakeSession } from '../support/fake-server.js';
+import { startFakeServer, type FakeSession } from '../support/fake-server.js';
+import { FtpClient } from '../../src/core/client.js';
 import { useSessions } from '../support/sessions.js';
 
 // TYPE (and OPTS UTF8 ON) cost no round trip of their own: they go out in
@@ -55,5 +56,17 @@ describe('commands held for the next write', () => {
     expect(writes).toContainEqual(['OPTS UTF8 ON', 'EPSV', 'RETR é.bin']);
     expect(s.fake!.verbs()).not.toContain('FEAT');
     expect((await c.sendcmd('NOOP')).code).toBe(200);
+  });
+
+  it('a command that cannot be sent (its name not in the encoding) leaves the TYPE held for the next one', async () => {
+    s.fake = await startFakeServer({ commandEncoding: 'latin1' });
+    const c = (s.client = new FtpClient({ timeoutMs: 2000, encoding: 'latin1' }));
+    await c.connect('127.0.0.1', s.fake.port);
+    await c.login();
+    await c.type('A');
+    await expect(c.sendcmd('SIZE 日本.txt')).rejects.toMatchObject({ kind: 'argument' });
+    expect((await c.sendcmd('NOOP')).code).toBe(200);
+    expect(s.fake.commands.slice(-2)).toEqual(['TYPE A', 'NOOP']);
+    expect(c.transferType).toBe('A');
   });
 });

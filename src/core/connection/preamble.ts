@@ -23,9 +23,14 @@ export class Preamble {
     this.held.set(kind, command);
   }
 
-  /** The held commands, in the order they were first held; none is held after. */
-  take(): HeldCommand[] {
+  /**
+   * `send` writes the held lines (in the order first held) in front of its
+   * own; they are no longer held once it returns, and still are if it throws
+   * (a line that cannot be encoded sends nothing). Returns what went out.
+   */
+  sendWith(send: (held: string[]) => void): HeldCommand[] {
     const all = [...this.held.values()];
+    send(all.map((h) => h.line));
     this.held.clear();
     return all;
   }
@@ -57,8 +62,8 @@ export async function readHeld(held: HeldCommand[], read: () => Promise<Reply>):
 }
 
 /** `line` after the held commands, in one write: its reply once theirs are read; a held command's refusal throws instead. */
-export async function sendAfterHeld(control: ControlConnection, held: HeldCommand[], line: string): Promise<Reply> {
-  control.send(...held.map((h) => h.line), line);
+export async function sendAfterHeld(control: ControlConnection, preamble: Preamble, line: string): Promise<Reply> {
+  const held = preamble.sendWith((lines) => control.send(...lines, line));
   const refused = readHeld(held, () => control.read());
   const answer = control.read();
   answer.catch(() => {}); // read after the held replies, in order

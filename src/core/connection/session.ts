@@ -145,8 +145,7 @@ export class FtpSession {
     if (this.ahead.cmd !== undefined) await this.takeBackAhead();
     await this.utf8.beforeCommand(line, () => this.features(), (opts) => this.command(opts, { allowError: true }));
     const control = this.connection();
-    const held = this.preamble.take();
-    const reply = await this.keepalive.during(this.place.follow(line, () => sendAfterHeld(control, held, line)));
+    const reply = await this.keepalive.during(this.place.follow(line, () => sendAfterHeld(control, this.preamble, line)));
     if (reply.code >= 400 && !opts.allowError) throw this.replyError(reply);
     return reply;
   }
@@ -178,9 +177,8 @@ export class FtpSession {
   send(...lines: string[]): void {
     const control = this.connection();
     this.utf8.beforeSend(lines, this.parsedFeatures, this.preamble);
-    const held = this.preamble.take();
+    const held = this.preamble.sendWith((first) => control.send(...first, ...lines));
     this.keepalive.sent(held.length + lines.length);
-    control.send(...held.map((h) => h.line), ...lines);
     // A refused TYPE: the lines after it ran in the wrong type, so the session ends with the refusal.
     if (held.length) readHeld(held, () => this.read()).then((err) => err && this.close(err), () => {});
   }
