@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,9 @@ afterAll(async () => {
   await server.close();
   await rm(home, { recursive: true, force: true });
 });
-beforeEach(() => {
+beforeEach(async () => {
+  // The last run's QUIT (not waited for) may still be on its way.
+  await vi.waitFor(() => expect(server.sockets.size).toBe(0));
   server.commands.length = 0;
 });
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resolvePath, startFakeServer, type CommandContext, type FakeServer, type FakeServerOptions, type Handler } from '../support/fake-server.js';
 import { listing, lsLine } from '../support/fake-tree.js';
 import { tftp } from '../support/cli.js';
@@ -174,7 +174,7 @@ describe('mv', () => {
     const r = await tftp(['mv', ...host(), 'a.txt', 'b.txt']);
     expect(r.code).toBe(5);
     expect(r.stderr).toBe('tftp: a.txt: 553 Rename refused: target exists\n');
-    expect(after()).toEqual(['RNFR a.txt', 'RNTO b.txt', 'QUIT']);
+    await vi.waitFor(() => expect(after()).toEqual(['RNFR a.txt', 'RNTO b.txt', 'QUIT'])); // QUIT is not waited for
   });
 });
 

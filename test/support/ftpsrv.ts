@@ -21,6 +21,8 @@ export interface FtpSrvOptions {
   cert?: 'server' | 'other';
   /** Answer MFMT (and list it in FEAT), which ftp-srv lacks; ftp-srv's command table is global, so until this instance closes. */
   mfmt?: boolean;
+  /** Hears the command lines of each read of a control connection (what a client wrote together), from ftp-srv's trace log. */
+  onRead?: (lines: string[]) => void;
 }
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/tls/', import.meta.url));
@@ -122,6 +124,12 @@ const silent = {
   fatal() {},
 };
 
+/** ftp-srv traces the lines of every read of a control connection as an array; everything else is swallowed. */
+function readLogger(onRead: (lines: string[]) => void): typeof silent {
+  const logger: typeof silent = { ...silent, child: () => logger, trace: (...what: unknown[]) => void (Array.isArray(what[0]) && onRead(what[0].map(String))) };
+  return logger;
+}
+
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
 
 /** Starts ftp-srv in this process on 127.0.0.1 with an OS-chosen port. */
@@ -140,7 +148,7 @@ export async function startFtpSrv(opts: FtpSrvOptions = {}): Promise<RunningFtpS
     pasv_url: '127.0.0.1',
     ...pasvRange(),
     anonymous,
-    log: silent,
+    log: opts.onRead ? readLogger(opts.onRead) : silent,
   });
   // It installs handlers that call process.exit(0); a test must never inherit them.
   for (const s of SIGNALS) {

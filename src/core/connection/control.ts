@@ -18,6 +18,9 @@ export type ReplyFn = (command: string | undefined, reply: Reply) => void;
 /** A server that floods replies nobody asked for must not grow our memory. */
 const MAX_UNREAD_REPLIES = 64;
 
+/** How long a last command (QUIT) may take to be written before the connection closes anyway. */
+const LAST_WRITE_MS = 1_000;
+
 /** How a connection whose first bytes are not FTP ends. */
 const NOT_FTP = {
   ssh: 'this is an SSH (SFTP) server, not FTP: use an SFTP client',
@@ -125,6 +128,20 @@ export class ControlConnection {
     for (const line of lines) this.trace?.('>', traceCommand(line));
     if (this.onReply) for (const line of lines) this.unanswered.push(traceCommand(line));
     this.socket.write(bytes.length === 1 ? bytes[0]! : Buffer.concat(bytes));
+  }
+
+  /**
+   * Sends a last command (QUIT) and closes once it is written, without
+   * waiting for its reply: the server reads it all the same.
+   */
+  sendLast(line: string): void {
+    if (this.closedWith) return;
+    this.trace?.('>', traceCommand(line));
+    const close = setTimeout(() => this.close(), LAST_WRITE_MS);
+    this.socket.write(this.encode(line), () => {
+      clearTimeout(close);
+      this.close();
+    });
   }
 
   private encode(line: string): Buffer {

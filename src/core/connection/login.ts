@@ -19,16 +19,6 @@ export async function login(session: FtpSession, user: string, password: string)
   throw session.replyError(reply);
 }
 
-/**
- * RFC 2640: a server that lists UTF8 in FEAT may still use a local code page
- * for names until told (IIS, older FileZilla Server): with UTF-8 names,
- * `OPTS UTF8 ON`. Refused is fine: the names are sent as UTF-8 either way.
- */
-export async function announceUtf8(session: FtpSession): Promise<void> {
-  if (!session.codec.utf8 || !(await session.features()).has('UTF8')) return;
-  await session.command('OPTS UTF8 ON', { allowError: true });
-}
-
 /** RFC 4217: after login, PBSZ 0 and PROT P put every data connection under TLS. */
 async function protectData(session: FtpSession): Promise<void> {
   if (!session.tls) return;

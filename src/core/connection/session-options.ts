@@ -40,3 +40,22 @@ export interface DataModes {
 
 /** One way of making data connections: passive with EPSV (PASV if refused) or PASV only; active with EPRT (PORT if refused) or PORT only. */
 export type DataMode = 'epsv' | 'pasv' | 'eprt' | 'port';
+
+/** Passive or active, and what was learned of EPSV and EPRT (shared with other sessions when given in the options). */
+export class DataModeState {
+  passive: boolean;
+  readonly learned: DataModes;
+
+  constructor(options: SessionOptions) {
+    this.passive = options.passive ?? true;
+    this.learned = options.modes ?? {};
+    if (options.epsv === false) this.learned.epsv = false;
+  }
+
+  /** Forces one way of making data connections, forgetting what was learned of it. */
+  use(mode: DataMode): void {
+    this.passive = mode === 'epsv' || mode === 'pasv';
+    this.learned.epsv = mode === 'pasv' ? false : undefined;
+    this.learned.eprt = mode === 'port' ? false : undefined;
+  }
+}

@@ -10,8 +10,10 @@ import { loadCodec, utf8Codec, type NameCodec } from './codec.js';
 import { dial } from './dial.js';
 import { SessionFolder } from './folder.js';
 import type { NetworkOptions } from './network.js';
-import type { DataMode, DataModes, SessionOptions } from './session-options.js';
+import { DataModeState, type DataMode, type DataModes, type SessionOptions } from './session-options.js';
+import { SentAhead } from './ahead.js';
 import { Keepalive } from './keepalive.js';
+import { Preamble, Utf8Announcement, heldType, readHeld, sendAfterHeld } from './preamble.js';
 
 export type { DataMode, DataModes, SessionOptions } from './session-options.js';
 
@@ -34,9 +36,7 @@ export class FtpSession {
   readonly connectTimeoutMs: number;
   /** How connections reach the server (proxy, family, TCP keepalive). */
   readonly network: NetworkOptions;
-  private passiveMode: boolean;
-  /** Shared with other sessions of the same server when given in the options. */
-  private readonly learned: DataModes;
+  private readonly dataModes: DataModeState;
   private currentType: 'A' | 'I' | undefined;
   private control: ControlConnection | undefined;
   private tlsSession: TlsSession | undefined;
@@ -45,8 +45,7 @@ export class FtpSession {
   private dialling: AbortController | undefined;
   /** The socket of an implicit TLS handshake, before the control connection exists: close() ends it too. */
   private handshaking: Socket | undefined;
-  /** A transfer command already sent, with EPSV, ahead of its transfercmd; `takeBack` undoes it. */
-  private ahead: { cmd: string; takeBack: () => Promise<void> } | undefined;
+  private readonly ahead = new SentAhead();
   private readonly place = new SessionFolder();
   private parsedFeatures: ParsedFeatures | undefined;
   private transfers = 0;
@@ -55,44 +54,43 @@ export class FtpSession {
   /** The host name dialled: data connections through a proxy go to it. */
   private host: string | undefined;
   private readonly keepalive: Keepalive;
+  /** Commands that go out with the next one (see Preamble). */
+  private readonly preamble = new Preamble();
+  private readonly utf8 = new Utf8Announcement(() => this.codec.utf8);
 
   constructor(readonly options: SessionOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? this.timeoutMs;
     this.network = options.network ?? {};
-    this.keepalive = new Keepalive(options.keepaliveMs ?? options.network?.keepaliveMs ?? 60_000, () => (this.busy || this.ahead !== undefined ? 'busy' : this.control));
-    this.passiveMode = options.passive ?? true;
-    this.learned = options.modes ?? {};
-    if (options.epsv === false) this.learned.epsv = false;
+    this.keepalive = new Keepalive(options.keepaliveMs ?? options.network?.keepaliveMs ?? 60_000, () => (this.busy || this.ahead.cmd !== undefined ? 'busy' : this.control));
+    this.dataModes = new DataModeState(options);
     this.codec = utf8Codec(options.onInvalidUtf8);
   }
 
-  get passive(): boolean { return this.passiveMode; }
+  get passive(): boolean { return this.dataModes.passive; }
 
   /** What the session has learned of EPSV and EPRT (undefined: not tried yet). */
-  get modes(): Readonly<DataModes> {
-    return this.learned;
-  }
+  get modes(): Readonly<DataModes> { return this.dataModes.learned; }
 
   /** Records whether EPSV or EPRT works on this server. */
-  learn(mode: 'epsv' | 'eprt', works: boolean): void {
-    this.learned[mode] = works;
-  }
+  learn(mode: 'epsv' | 'eprt', works: boolean): void { this.dataModes.learned[mode] = works; }
 
   /** Forces one way of making data connections, forgetting what was learned of it (the doctor tries each). */
-  useDataMode(mode: DataMode): void {
-    this.passiveMode = mode === 'epsv' || mode === 'pasv';
-    this.learned.epsv = mode === 'pasv' ? false : undefined;
-    this.learned.eprt = mode === 'port' ? false : undefined;
-  }
+  useDataMode(mode: DataMode): void { this.dataModes.use(mode); }
 
   get transferType(): 'A' | 'I' | undefined { return this.currentType; }
 
-  /** TYPE, unless the session is in that type already. */
+  /**
+   * TYPE, unless the session is in that type already. It costs no round trip:
+   * it goes out with the next command, and a refusal fails that command.
+   */
   async type(type: 'A' | 'I'): Promise<void> {
     if (this.currentType === type) return;
-    await this.voidCommand(`TYPE ${type}`);
     this.currentType = type;
+    this.preamble.hold('TYPE', heldType(type, (reply) => {
+      if (this.currentType === type) this.currentType = undefined;
+      return this.replyError(reply);
+    }));
   }
 
   /** A TYPE went out that type() did not send (a raw command): the next type() sends TYPE again. */
@@ -144,12 +142,10 @@ export class FtpSession {
   async command(line: string, opts: { allowError?: boolean } = {}): Promise<Reply> {
     this.keepalive.touch();
     await this.keepalive.pending;
-    if (this.ahead !== undefined) await this.takeBackAhead();
+    if (this.ahead.cmd !== undefined) await this.takeBackAhead();
+    await this.utf8.beforeCommand(line, () => this.features(), (opts) => this.command(opts, { allowError: true }));
     const control = this.connection();
-    const reply = await this.keepalive.during(this.place.follow(line, () => {
-      control.send(line);
-      return control.read();
-    }));
+    const reply = await this.keepalive.during(this.place.follow(line, () => sendAfterHeld(control, this.preamble, line)));
     if (reply.code >= 400 && !opts.allowError) throw this.replyError(reply);
     return reply;
   }
@@ -179,8 +175,12 @@ export class FtpSession {
 
   /** Sends without reading; several lines go out in one write and their replies come in order. */
   send(...lines: string[]): void {
-    this.keepalive.sent(lines.length);
-    this.connection().send(...lines);
+    const control = this.connection();
+    this.utf8.beforeSend(lines, this.parsedFeatures, this.preamble);
+    const held = this.preamble.sendWith((first) => control.send(...first, ...lines));
+    this.keepalive.sent(held.length + lines.length);
+    // A refused TYPE: the lines after it ran in the wrong type, so the session ends with the refusal.
+    if (held.length) readHeld(held, () => this.read()).then((err) => err && this.close(err), () => {});
   }
 
   /** FEAT, asked once per session and parsed once. */
@@ -198,28 +198,16 @@ export class FtpSession {
   }
 
   /** The transfer command sent ahead of its transfercmd, if any. */
-  get sentAhead(): string | undefined {
-    return this.ahead?.cmd;
-  }
+  get sentAhead(): string | undefined { return this.ahead.cmd; }
 
   /** `cmd` went out ahead of its transfercmd; `takeBack` undoes it if another command must go first. */
-  wentAhead(cmd: string, takeBack: () => Promise<void>): void {
-    this.ahead = { cmd, takeBack };
-  }
+  wentAhead(cmd: string, takeBack: () => Promise<void>): void { this.ahead.went(cmd, takeBack); }
 
   /** The transfercmd of `cmd` takes the command sent ahead: true when that was `cmd`. */
-  claimAhead(cmd: string): boolean {
-    if (this.ahead?.cmd !== cmd) return false;
-    this.ahead = undefined;
-    return true;
-  }
+  claimAhead(cmd: string): boolean { return this.ahead.claim(cmd); }
 
   /** Takes back the command sent ahead (its data connection dropped, its replies read), if there is one. */
-  async takeBackAhead(): Promise<void> {
-    const ahead = this.ahead;
-    this.ahead = undefined;
-    await ahead?.takeBack();
-  }
+  takeBackAhead(): Promise<void> { return this.ahead.takeBack(); }
 
   /** True while a transfer owns the connection (and handles its own abort with ABOR). */
   get busy(): boolean {
@@ -237,11 +225,17 @@ export class FtpSession {
     }
   }
 
-  /** Says goodbye politely; closes the connection whatever the server answers. */
-  async quit(): Promise<void> {
+  /**
+   * Says goodbye politely; closes the connection whatever the server answers.
+   * `waitForReply` false: closes once QUIT is written, without its 221 (which
+   * vsftpd sends only after it has closed an uploaded file).
+   */
+  async quit(opts: { waitForReply?: boolean } = {}): Promise<void> {
     if (!this.control || this.control.closed) return;
+    this.preamble.drop();
     // QUIT would wait behind a transfer sent ahead: just hang up.
-    if (this.ahead !== undefined) return this.close();
+    if (this.ahead.cmd !== undefined) return this.close();
+    if (opts.waitForReply === false) return this.control.sendLast('QUIT');
     try {
       await this.command('QUIT', { allowError: true });
     } catch {
@@ -252,7 +246,7 @@ export class FtpSession {
   }
 
   close(reason?: Error): void {
-    this.ahead = undefined; // gone with the connection
+    this.ahead.forget(); // gone with the connection
     this.keepalive.stop();
     this.dialling?.abort();
     this.handshaking?.destroy();

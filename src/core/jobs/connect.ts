@@ -1,7 +1,6 @@
 import { FtpClient, type FtpClientOptions } from '../client.js';
 import { FtpError } from '../../protocol/errors.js';
 import type { Session } from './events.js';
-import { announceUtf8 } from '../connection/login.js';
 
 /** Where to connect, as whom, and how. */
 export interface ConnectSettings extends FtpClientOptions {
@@ -23,14 +22,14 @@ export async function openSession(s: ConnectSettings): Promise<Session> {
   s.signal?.addEventListener('abort', onAbort, { once: true });
   const end = async (ok: boolean) => {
     s.signal?.removeEventListener('abort', onAbort);
-    if (ok) await client.quit();
+    // The job's last final reply is in: QUIT's 221 says nothing more.
+    if (ok) await client.session.quit({ waitForReply: false });
     else client.close();
   };
   try {
     s.signal?.throwIfAborted();
     await client.connect(s.host, s.port ?? (s.tls?.mode === 'implicit' ? 990 : 21));
     await client.login(s.user, s.password);
-    await announceUtf8(client.session);
   } catch (err) {
     await end(false);
     throw s.signal?.aborted ? new FtpError('aborted', 'interrupted') : err;
