@@ -62,8 +62,9 @@ export async function readHeld(held: HeldCommand[], read: () => Promise<Reply>):
 }
 
 /** `line` after the held commands, in one write: its reply once theirs are read; a held command's refusal throws instead. */
-export async function sendAfterHeld(control: ControlConnection, preamble: Preamble, line: string): Promise<Reply> {
+export async function sendAfterHeld(control: ControlConnection, preamble: Preamble, line: string, onSent?: () => void): Promise<Reply> {
   const held = preamble.sendWith((lines) => control.send(...lines, line));
+  onSent?.();
   const refused = readHeld(held, () => control.read());
   const answer = control.read();
   answer.catch(() => {}); // read after the held replies, in order
@@ -81,12 +82,16 @@ function namesNonAscii(line: string): boolean {
   return /[^\x00-\x7f]/.test(line) && !NO_NAME.test(line);
 }
 
+/** Commands whose answer carries the server's names (a listing): the code page must be settled before them. */
+const LISTS_NAMES = /^(LIST|NLST|MLSD|STAT )/i;
+
 /**
  * RFC 2640: a server that lists UTF8 in FEAT may still use a local code page
  * for names until told (IIS, older FileZilla Server). It is told, with
  * `OPTS UTF8 ON`, before the first command that names something outside
- * ASCII: a session of ASCII names asks neither FEAT nor OPTS for it.
- * Refused is fine: the names are sent as UTF-8 either way.
+ * ASCII or lists names: a session of ASCII names that lists nothing asks
+ * neither FEAT nor OPTS for it. Refused is fine: the names are sent as UTF-8
+ * either way.
  */
 export class Utf8Announcement {
   private decided = false;
@@ -94,11 +99,18 @@ export class Utf8Announcement {
   /** `utf8`: whether names are sent as UTF-8 (not with another --encoding). */
   constructor(private readonly utf8: () => boolean) {}
 
-  /** Before `line` goes out with a reply awaited: FEAT once, then OPTS UTF8 ON where it lists UTF8. */
-  async beforeCommand(line: string, features: () => Promise<ParsedFeatures>, command: (line: string) => Promise<unknown>): Promise<void> {
-    if (this.decided || !namesNonAscii(line)) return;
+  /**
+   * Before `line` goes out with a reply awaited: before a non-ASCII name, FEAT
+   * once, then OPTS UTF8 ON where it lists UTF8; before a listing, OPTS held to
+   * go out with it (no round trip of its own). Undefined when there is nothing to wait for.
+   */
+  beforeCommand(line: string, known: ParsedFeatures | undefined, preamble: Preamble, features: () => Promise<ParsedFeatures>, command: (line: string) => Promise<unknown>): Promise<void> | undefined {
+    if (this.decided) return undefined;
+    if (LISTS_NAMES.test(line)) return void this.holdUnasked(known, preamble);
+    if (!namesNonAscii(line)) return undefined;
     this.decided = true;
-    if (this.utf8() && (await features()).has('UTF8')) await command('OPTS UTF8 ON');
+    if (!this.utf8()) return undefined;
+    return features().then(async (feat) => void (feat.has('UTF8') && (await command('OPTS UTF8 ON'))));
   }
 
   /**
@@ -107,7 +119,11 @@ export class Utf8Announcement {
    * does not know OPTS refuses it, harmlessly).
    */
   beforeSend(lines: string[], known: ParsedFeatures | undefined, preamble: Preamble): void {
-    if (this.decided || !lines.some(namesNonAscii)) return;
+    if (this.decided || !lines.some((l) => namesNonAscii(l) || LISTS_NAMES.test(l))) return;
+    this.holdUnasked(known, preamble);
+  }
+
+  private holdUnasked(known: ParsedFeatures | undefined, preamble: Preamble): void {
     this.decided = true;
     if (this.utf8() && known?.has('UTF8') !== false) preamble.hold('OPTS UTF8', { line: 'OPTS UTF8 ON' });
   }

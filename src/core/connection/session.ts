@@ -139,13 +139,15 @@ export class FtpSession {
   }
 
   /** Sends a command and returns its reply; 4xx/5xx throw unless `allowError`. A command sent ahead is taken back first. */
-  async command(line: string, opts: { allowError?: boolean } = {}): Promise<Reply> {
+  /** `onSent` hears when the line has been handed to the socket (before its reply). */
+  async command(line: string, opts: { allowError?: boolean; onSent?: () => void } = {}): Promise<Reply> {
     this.keepalive.touch();
     await this.keepalive.pending;
     if (this.ahead.cmd !== undefined) await this.takeBackAhead();
-    await this.utf8.beforeCommand(line, () => this.features(), (opts) => this.command(opts, { allowError: true }));
+    const announcing = this.utf8.beforeCommand(line, this.parsedFeatures, this.preamble, () => this.features(), (opts) => this.command(opts, { allowError: true }));
+    if (announcing) await announcing;
     const control = this.connection();
-    const reply = await this.keepalive.during(this.place.follow(line, () => sendAfterHeld(control, this.preamble, line)));
+    const reply = await this.keepalive.during(this.place.follow(line, () => sendAfterHeld(control, this.preamble, line, opts.onSent)));
     if (reply.code >= 400 && !opts.allowError) throw this.replyError(reply);
     return reply;
   }

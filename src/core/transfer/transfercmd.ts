@@ -50,10 +50,15 @@ async function start(session: FtpSession, cmd: string, rest: number | undefined,
       }
     }
     // Some servers answer only once the data connection is up, so wait for both at once.
-    const replied = pending.replied ?? session.command(cmd);
-    // The handshake starts as soon as TCP is up: servers answer 150 only after it.
+    let sent!: () => void;
+    const written = new Promise<void>((resolve) => (sent = resolve));
+    const replied = pending.replied ?? session.command(cmd, { onSent: sent });
+    if (pending.replied) sent();
+    void replied.then(sent, sent);
+    // The handshake starts as soon as TCP is up and the command is written: servers answer
+    // 150 only after it, and pyftpdlib resets a handshake that comes before the command.
     const opened = pending.connected();
-    const connected = (tls ? opened.then((raw) => tls.wrap(raw, 'data').ready) : opened).catch(async (err: Error) => {
+    const connected = (tls ? opened.then(async (raw) => (await written, tls.wrap(raw, 'data').ready)) : opened).catch(async (err: Error) => {
       // The server's own word (425, 421) says more than our connect error, if it comes
       // soon; either way it may wait for this connection forever: the session cannot go on.
       const said = await Promise.race([replied.then(() => undefined, (e: Error) => e), delay(DATA_FAILURE_REPLY_MS)]);
