@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The installed command: wires the real process to the CLI and sets the exit code.
-import { run } from '../dist/cli/main.js';
+// dist/tftp.cjs is the whole command line in one file (scripts/bundle-cli.js).
+import { createRequire } from 'node:module';
 import { tuneRuntime } from '../dist/cli/runtime.js';
-import { abortOnSignals } from '../dist/cli/signals.js';
 
 tuneRuntime();
+const { run, abortOnSignals } = createRequire(import.meta.url)('../dist/tftp.cjs');
 
 // SIGINT, SIGTERM and SIGHUP abort the transfer cleanly; a second one leaves at once.
 const signal = abortOnSignals(process);
