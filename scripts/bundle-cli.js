@@ -16,6 +16,23 @@ const outfile = join(root, 'dist', 'tftp.cjs');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const shim = join(root, 'dist', '.import-meta-url.js');
 
+/**
+ * commander requires node:child_process as it loads, for executable
+ * subcommands, which tftp has none of; with it come net, dgram and streams
+ * that --version and --help never need. Required where commander spawns.
+ */
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const eager = "const childProcess = require('node:child_process');";
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes(eager)) throw new Error(`${args.path}: no "${eager}" to make lazy (commander changed: update scripts/bundle-cli.js)`);
+      return { contents: text.replace(eager, "const childProcess = { get spawn() { return require('node:child_process').spawn; } };"), loader: 'js' };
+    });
+  },
+};
+
 // What import.meta.url means in a CommonJS file (sync's filter requires its package relative to it).
 writeFileSync(shim, "export const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;\n");
 try {
@@ -41,6 +58,7 @@ try {
     // The version is read from package.json at build time, not at every start.
     define: { __TFTP_VERSION__: JSON.stringify(version), 'import.meta.url': '__importMetaUrl' },
     inject: [shim],
+    plugins: [lazyChildProcess],
     legalComments: 'none',
     logLevel: 'warning',
   });
