@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -49,14 +49,7 @@ const STALE_MS = 30 * 24 * 3600 * 1000;
 export function loadBundle(file: string, env: NodeJS.ProcessEnv): CliBundle {
   const source = readFileSync(file, 'utf8');
   const cacheFile = codeCacheFile(source, env);
-  let cachedData: Buffer | undefined;
-  if (cacheFile) {
-    try {
-      cachedData = readFileSync(cacheFile);
-    } catch {
-      // No cache yet (or no access to it): compile.
-    }
-  }
+  const cachedData = cacheFile ? readOwnFile(cacheFile) : undefined;
   // The wrapper node gives a CommonJS module, on the bundle's first line so line numbers hold.
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
   const module = { exports: {} as CliBundle };
@@ -84,13 +77,32 @@ function homeCache(): string | undefined {
   }
 }
 
+/**
+ * The cache's bytes if it is a file of this user that nobody else may write,
+ * checked on the open file: cached data is code, and `sudo tftp` with
+ * another user's HOME must not run what that user wrote.
+ */
+function readOwnFile(file: string): Buffer | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const info = fstatSync(fd);
+    if (!info.isFile() || (info.mode & 0o022) !== 0 || (process.getuid && info.uid !== process.getuid())) return undefined;
+    return readFileSync(fd);
+  } catch {
+    return undefined; // no cache yet, or none we may use: compile
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /** Written whole under a temporary name, then renamed: a run that reads it at the same time sees all or nothing. */
 function saveCodeCache(script: Script, cacheFile: string): void {
   const dir = dirname(cacheFile);
   const temporary = `${cacheFile}.${process.pid}.tmp`;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
+    writeFileSync(temporary, script.createCachedData(), { mode: 0o600, flag: 'wx' }); // never through a planted link
     renameSync(temporary, cacheFile);
     for (const name of readdirSync(dir)) {
       const other = join(dir, name);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFtpSrv, type RunningFtpSrv } from '../support/ftpsrv.js';
@@ -70,6 +70,33 @@ describe('the bundled command line', () => {
     const after = await readFile(file);
     expect(after.equals(garbage)).toBe(false);
     expect(after.length).toBeGreaterThan(10_000);
+  });
+
+  it('takes no cache that another user could have written, and writes its own in its place', async () => {
+    const cacheHome = join(work, 'shared');
+    await version({ XDG_CACHE_HOME: cacheHome });
+    const [name] = await cacheFiles(cacheHome);
+    const file = join(cacheHome, 'tftp', name!);
+    await chmod(file, 0o666);
+    const open = await stat(file);
+    const r = await version({ XDG_CACHE_HOME: cacheHome });
+    expect([r.code, r.stdout.toString().trim()]).toEqual([0, pkg.version]);
+    const replaced = await stat(file);
+    expect(replaced.ino).not.toBe(open.ino);
+    expect(replaced.mode & 0o777).toBe(0o600);
+  });
+
+  it.runIf(process.getuid?.() === 0)("takes no cache owned by another user (sudo with another user's HOME)", async () => {
+    const cacheHome = join(work, 'other-user');
+    await version({ XDG_CACHE_HOME: cacheHome });
+    const [name] = await cacheFiles(cacheHome);
+    const file = join(cacheHome, 'tftp', name!);
+    await chown(file, 65534, 65534);
+    const theirs = await stat(file);
+    const r = await version({ XDG_CACHE_HOME: cacheHome });
+    expect(r.code).toBe(0);
+    const after = await stat(file);
+    expect([after.ino === theirs.ino, after.uid]).toEqual([false, 0]);
   });
 
   it('runs without a cache where none can be written, and says nothing of it', async () => {
