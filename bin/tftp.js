@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The installed command: wires the real process to the CLI and sets the exit code.
-import { run } from '../dist/cli/main.js';
-import { tuneRuntime } from '../dist/cli/runtime.js';
-import { abortOnSignals } from '../dist/cli/signals.js';
+// dist/tftp.cjs is the whole command line in one file (scripts/bundle-cli.js).
+import { fileURLToPath } from 'node:url';
+import { loadBundle, tuneRuntime } from '../dist/cli/runtime.js';
 
 tuneRuntime();
+const { run, abortOnSignals } = loadBundle(fileURLToPath(new URL('../dist/tftp.cjs', import.meta.url)), process.env);
 
 // SIGINT, SIGTERM and SIGHUP abort the transfer cleanly; a second one leaves at once.
 const signal = abortOnSignals(process);

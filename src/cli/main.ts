@@ -8,7 +8,11 @@ import { FtpError } from '../protocol/errors.js';
 
 export type { Io } from './io.js';
 
+/** Set by the bundle's build (scripts/bundle-cli.js); unset when this file runs as tsc built it. */
+declare const __TFTP_VERSION__: string | undefined;
+
 function packageVersion(): string {
+  if (typeof __TFTP_VERSION__ === 'string') return __TFTP_VERSION__;
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }

@@ -46,7 +46,7 @@ function childEnv(): NodeJS.ProcessEnv {
 
 // What the tarball may hold: the built code, the command, the docs, the metadata.
 const ALLOWED = /^(dist\/.+|bin\/tftp\.js|docs\/.+|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/;
-const REQUIRED = ['package.json', 'README.md', 'LICENSE', 'bin/tftp.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/cli/program.js'];
+const REQUIRED = ['package.json', 'README.md', 'LICENSE', 'bin/tftp.js', 'dist/index.js', 'dist/index.d.ts', 'dist/tftp.cjs', 'dist/cli/runtime.js'];
 
 let work: string;
 let prefix: string;
@@ -56,7 +56,7 @@ let server: RunningFtpSrv;
 const data = randomBytes(300 * 1024 + 7);
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'dist/cli/main.js'))) {
+  if (!existsSync(join(ROOT, 'dist/tftp.cjs'))) {
     const built = await run(NPM, ['run', 'build'], ROOT);
     if (built.code !== 0) throw new Error(`npm run build failed:\n${built.stderr}`);
   }
