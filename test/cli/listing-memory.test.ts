@@ -22,6 +22,13 @@ const MiB = 1024 * 1024;
  * Held in memory as before, a million entries took 440 MiB and more.
  */
 const LIMIT_PARSED = 128 * MiB;
+/**
+ * Plain `ls` holds one batch of text at a time; its peak is node's own
+ * (about 45 MiB) plus a young generation V8 sizes to the allocation rate:
+ * 63-75 MiB at a million entries depending on how fast the server sends.
+ * Held whole as before, it took 214 MiB.
+ */
+const LIMIT_PLAIN = 96 * MiB;
 const TIME = '/usr/bin/time';
 /** Another build to measure (e.g. an older one, to compare): TFTP_LISTING_BIN=/path/to/bin/tftp.js. */
 const CLI = process.env.TFTP_LISTING_BIN ?? BIN;
@@ -100,14 +107,14 @@ function measured(argv: string[], onLine: (line: string) => void = () => {}): Pr
 const at = () => ['-P', String(server.port), '127.0.0.1'];
 
 describe.skipIf(!existsSync(TIME))(`listings of ${ENTRIES} entries, in bounded memory`, () => {
-  it('ls: every LIST line, peak RSS at most 64 MiB', async () => {
+  it('ls: every LIST line, peak RSS bounded', async () => {
     let last = '';
     const r = await measured(['ls', ...at(), 'big'], (line) => (last = line));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.lines).toBe(ENTRIES);
     expect(last).toBe(listLine(ENTRIES - 1).trimEnd());
-    expect(r.peakBytes).toBeLessThanOrEqual(64 * MiB);
+    expect(r.peakBytes).toBeLessThanOrEqual(LIMIT_PLAIN);
   }, 120_000);
 
   it('ls --json: one JSON array, every entry valid JSON in the server order, peak RSS bounded', async () => {
