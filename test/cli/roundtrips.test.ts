@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeServer, type FakeServer, type FakeServerOptions, type FakeSession } from '../support/fake-server.js';
+import { recordingGreeting, startFakeServer, type FakeServer, type FakeServerOptions, type FakeSession } from '../support/fake-server.js';
 import { startFtpSrv, type RunningFtpSrv } from '../support/ftpsrv.js';
 import { tftp } from '../support/cli.js';
 
@@ -12,19 +12,6 @@ import { tftp } from '../support/cli.js';
 // alone. So the number of entries before QUIT is the number of round trips
 // the client waited for.
 type Writes = string[][];
-
-/** A greeting that records the server's reads of the control connection as lines per read. */
-function recordingGreeting(writes: Writes) {
-  return (session: FakeSession) => {
-    let partial = '';
-    session.socket.on('data', (chunk: string | Buffer) => {
-      const lines = (partial + chunk.toString()).split('\n');
-      partial = lines.pop()!;
-      if (lines.length) writes.push(lines.map((l) => l.replace(/\r$/, '')));
-    });
-    return session.canned('220 Fake FTP server ready');
-  };
-}
 
 let server: FakeServer;
 let writes: Writes;

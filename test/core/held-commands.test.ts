@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { startFakeServer, type FakeSession } from '../support/fake-server.js';
+import { recordingGreeting, startFakeServer } from '../support/fake-server.js';
 import { FtpClient } from '../../src/core/client.js';
 import { useSessions } from '../support/sessions.js';
 
@@ -10,23 +10,10 @@ import { useSessions } from '../support/sessions.js';
 
 const s = useSessions('tftp-held-');
 
-/** Lines per read of the server's control socket (what the client wrote together). */
-function recording(writes: string[][]) {
-  return (session: FakeSession) => {
-    let partial = '';
-    session.socket.on('data', (chunk: string | Buffer) => {
-      const lines = (partial + chunk.toString()).split('\n');
-      partial = lines.pop()!;
-      if (lines.length) writes.push(lines.map((l) => l.replace(/\r$/, '')));
-    });
-    return session.canned('220 ready');
-  };
-}
-
 describe('commands held for the next write', () => {
   it('a TYPE A held when EPSV and RETR go out together goes in the same write, first, and the bytes are converted', async () => {
     const writes: string[][] = [];
-    const c = await s.fakeWith({ greeting: recording(writes), files: { 'a.txt': 'x\r\ny\r\n' } });
+    const c = await s.fakeWith({ greeting: recordingGreeting(writes, '220 ready'), files: { 'a.txt': 'x\r\ny\r\n' } });
     await s.fetch(c, 'a.txt'); // EPSV proven
     await c.type('A');
     expect((await s.fetch(c, 'a.txt')).toString()).toBe('x\ny\n');
@@ -49,7 +36,7 @@ describe('commands held for the next write', () => {
   it('a non-ASCII name sent ahead, FEAT never asked: OPTS UTF8 ON goes with it, and the file arrives whole', async () => {
     const writes: string[][] = [];
     const body = randomBytes(2000);
-    const c = await s.fakeWith({ greeting: recording(writes), files: { 'a.bin': 'a', 'é.bin': body } });
+    const c = await s.fakeWith({ greeting: recordingGreeting(writes, '220 ready'), files: { 'a.bin': 'a', 'é.bin': body } });
     await s.fetch(c, 'a.bin');
     await s.fetch(c, 'a.bin', { next: 'RETR é.bin' });
     expect((await s.fetch(c, 'é.bin')).equals(body)).toBe(true);

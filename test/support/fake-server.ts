@@ -735,3 +735,21 @@ export function resolvePath(cwd: string, path: string): string {
   }
   return parts.join('/');
 }
+
+/**
+ * A greeting that records what the server reads of the control connection,
+ * one entry per read: the lines a client wrote together (pipelined). On
+ * loopback a small write arrives in one read, so the entries count the round
+ * trips the client waited for.
+ */
+export function recordingGreeting(writes: string[][], greeting = '220 Fake FTP server ready') {
+  return (session: FakeSession): Promise<void> => {
+    let partial = '';
+    session.socket.on('data', (chunk: string | Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop()!;
+      if (lines.length) writes.push(lines.map((l) => l.replace(/\r$/, '')));
+    });
+    return session.canned(greeting);
+  };
+}
