@@ -59,18 +59,18 @@ describe('control round trips of one small file (fake server)', () => {
     expect(writes).toEqual([['USER anonymous'], ['PASS anonymous@'], ['TYPE I', 'EPSV'], ['STOR up.bin'], ['QUIT']]);
   });
 
-  it('ls: TYPE A goes with EPSV for the session folder, with PWD for a named one; OPTS UTF8 ON with the listing', async () => {
+  it('ls: TYPE A goes with EPSV for the session folder, with PWD for a named one; OPTS UTF8 ON with the EPSV of the listing', async () => {
     await start({ files: { 'd/a.txt': 'a' } });
     const r = await tftp(['ls', ...host()]);
     expect(r.code).toBe(0);
     await quitRead(writes);
-    expect(writes).toEqual([['USER anonymous'], ['PASS anonymous@'], ['TYPE A', 'EPSV'], ['OPTS UTF8 ON', 'LIST'], ['QUIT']]);
+    expect(writes).toEqual([['USER anonymous'], ['PASS anonymous@'], ['TYPE A', 'OPTS UTF8 ON', 'EPSV'], ['LIST'], ['QUIT']]);
     writes.length = 0;
     const d = await tftp(['ls', ...host(), '/d']);
     expect(d.code).toBe(0);
     expect(d.stdout.toString()).toContain('a.txt');
     await quitRead(writes);
-    expect(writes).toEqual([['USER anonymous'], ['PASS anonymous@'], ['TYPE A', 'PWD'], ['CWD /'], ['CWD /d'], ['EPSV'], ['OPTS UTF8 ON', 'LIST'], ['CWD /'], ['QUIT']]);
+    expect(writes).toEqual([['USER anonymous'], ['PASS anonymous@'], ['TYPE A', 'PWD'], ['CWD /'], ['CWD /d'], ['OPTS UTF8 ON', 'EPSV'], ['LIST'], ['CWD /'], ['QUIT']]);
   });
 
   it('a refused TYPE fails the command it went with, with the server\'s word', async () => {
@@ -180,14 +180,14 @@ describe('a server that lists names in its local code page until told UTF-8', ()
     },
   });
 
-  it('ls of an ASCII folder: OPTS UTF8 ON goes with the listing, no round trip of its own, and names arrive as UTF-8', async () => {
+  it('ls of an ASCII folder: OPTS UTF8 ON goes with the EPSV of the listing, no round trip of its own, and names arrive as UTF-8', async () => {
     await start({ files: { 'café.txt': 'a' }, ...codePageUntilTold() });
     const r = await tftp(['ls', ...host()]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout.toString()).toContain('café.txt');
     await quitRead(writes);
-    expect(writes).toEqual([['USER anonymous'], ['PASS anonymous@'], ['TYPE A', 'EPSV'], ['OPTS UTF8 ON', 'LIST'], ['QUIT']]);
+    expect(writes).toEqual([['USER anonymous'], ['PASS anonymous@'], ['TYPE A', 'OPTS UTF8 ON', 'EPSV'], ['LIST'], ['QUIT']]);
   });
 });
 
@@ -220,6 +220,6 @@ describe('against ftp-srv, from its own log of what it read', () => {
     expect(l.code).toBe(0);
     expect(l.stdout.toString()).toContain('f.bin');
     await quitRead(reads);
-    expect(reads).toEqual([['USER anonymous'], ['TYPE A', 'EPSV'], ['OPTS UTF8 ON', 'LIST'], ['QUIT']]);
+    expect(reads).toEqual([['USER anonymous'], ['TYPE A', 'OPTS UTF8 ON', 'EPSV'], ['LIST'], ['QUIT']]);
   });
 });

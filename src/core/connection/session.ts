@@ -185,6 +185,9 @@ export class FtpSession {
     if (held.length) readHeld(held, () => this.read()).then((err) => err && this.close(err), () => {});
   }
 
+  /** Before a transfer's data connection is asked for: OPTS UTF8 ON, if `cmd` needs it, goes out with EPSV/PASV, not between them and `cmd`. */
+  announceBefore(cmd: string): void { this.utf8.beforeSend([cmd], this.parsedFeatures, this.preamble); }
+
   /** FEAT, asked once per session and parsed once. */
   async features(): Promise<ParsedFeatures> {
     if (!this.parsedFeatures) {

@@ -38,6 +38,8 @@ export async function transfercmd(session: FtpSession, cmd: string, rest?: numbe
 /** transfercmd once the command sent ahead is settled: `ahead` when `cmd` is that command. */
 async function start(session: FtpSession, cmd: string, rest: number | undefined, onread: OnReadOpts | undefined, ahead: boolean): Promise<TransferStart> {
   const tls = session.tls;
+  // pyftpdlib drops a session that gets OPTS between EPSV and the listing it is for.
+  session.announceBefore(cmd);
   // TLS data sockets read through the TLS layer, not into our buffers.
   const reads = tls ? undefined : onread;
   // A refused EPSV (read with the command's refusal) leaves undefined: then step by step.
