@@ -61,6 +61,10 @@ def main():
     handler.banner = 'tftp interop pyftpdlib ready.'
 
     server = FTPServer(('127.0.0.1', a.port), handler)
+    # pyftpdlib's CWD returns to the process's own working folder after each
+    # check: one the run-as user can enter (a checkout under a private folder
+    # is not), or every CWD ends the session.
+    os.chdir(a.root)
     if a.run_as:
         u = pwd.getpwnam(a.run_as)
         os.setgroups([])
