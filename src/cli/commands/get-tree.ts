@@ -61,4 +61,3 @@ export async function getTree(io: Io, target: Target, arg1: string | undefined, 
     progress.finish(ok);
   }
 }
-

@@ -24,7 +24,7 @@ export type OnLine = (line: string) => void | Promise<void>;
 export async function retrieveLines(session: FtpSession, cmd: string, onLine: OnLine, opts: ListOptions = {}, maxBytes = MAX_LISTING_BYTES): Promise<number> {
   const decoder = session.codec.decoder();
   const splitter = new ListingLineSplitter();
-  let received = 0;
+  const tooLong = sizeLimit(maxBytes);
   let count = 0;
   const deliver = async (lines: string[]) => {
     count += lines.length;
@@ -35,8 +35,8 @@ export async function retrieveLines(session: FtpSession, cmd: string, onLine: On
   };
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      received += chunk.length;
-      if (received > maxBytes) return done(new ProtocolError(`listing too long: over ${maxBytes} bytes`));
+      const err = tooLong(chunk);
+      if (err) return done(err);
       // Decoded at once, so the chunk's memory goes back before its lines are worked through.
       deliver(splitter.push(decoder.write(chunk))).then(() => done(), done);
     },
@@ -59,15 +59,20 @@ export async function collectLines(session: FtpSession, cmd: string, opts: ListO
 /** A small download (a listing) into memory; a server sending more than `maxBytes` is cut off. */
 export async function retrieveText(session: FtpSession, cmd: string, maxBytes = MAX_LISTING_BYTES, opts: ListOptions = {}): Promise<string> {
   const chunks: Buffer[] = [];
-  let received = 0;
+  const tooLong = sizeLimit(maxBytes);
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      received += chunk.length;
-      if (received > maxBytes) return done(new ProtocolError(`listing too long: over ${maxBytes} bytes`));
-      chunks.push(chunk);
-      done();
+      const err = tooLong(chunk);
+      if (!err) chunks.push(chunk);
+      done(err);
     },
   });
   await retrieve(session, cmd, sink, { signal: opts.signal });
   return session.codec.decode(Buffer.concat(chunks));
+}
+
+/** Counts a listing's bytes: the error to end it with once it has sent more than `maxBytes`. */
+function sizeLimit(maxBytes: number): (chunk: Buffer) => ProtocolError | undefined {
+  let received = 0;
+  return (chunk) => ((received += chunk.length) > maxBytes ? new ProtocolError(`listing too long: over ${maxBytes} bytes`) : undefined);
 }
