@@ -148,7 +148,7 @@ export class FtpClient extends RemoteVerbs implements RemoteFs {
    * Lists a folder (or a file): MLSD when FEAT offers MLST (exact,
    * machine-readable), else LIST parsed from its ls -l or DOS form, from
    * inside the folder (see core/listing.ts); the session ends up in the
-   * folder it was in. Lines that cannot be parsed come back in `unparsed`,
+   * folder it was in (not with `endsSession`). Lines that cannot be parsed come back in `unparsed`,
    * never dropped. A path that names nothing is a 'permanent' FtpError.
    */
   list(path?: string, opts: ListOptions = {}): Promise<Listing> {

@@ -7,6 +7,7 @@ import type { FakeServer } from '../support/fake-server.js';
 import { dirLine, fileLine, startPersona, type Persona, type Tree } from '../support/listing-servers.js';
 import { startFtpSrv, type RunningFtpSrv } from '../support/ftpsrv.js';
 import { tftp } from '../support/cli.js';
+import { FtpClient } from '../../src/core/client.js';
 
 // Which folder a listing shows, whatever the server does with LIST arguments:
 // BSD-derived servers split them at spaces, vsftpd and pure-ftpd answer a
@@ -109,13 +110,26 @@ describe('a BSD ftpd that splits LIST arguments at spaces', () => {
     expect(cwds).toEqual(['CWD /home/alice', 'CWD pub/dir with space', 'CWD /home/alice']);
   });
 
-  it('a server whose PWD cannot be gone back to is listed with the argument, and the session stays put', async () => {
+  it('a server whose PWD cannot be gone back to: a library session lists with the argument and stays put', async () => {
+    const s = await persona({ pwd: '257 "C:\\ftp" is the current directory' });
+    const client = new FtpClient({ timeoutMs: 2000 });
+    await client.connect('127.0.0.1', s.port);
+    await client.login();
+    const listing = await client.list('pub');
+    const again = await client.list('pub');
+    await client.quit();
+    expect(listing.entries.map((e) => e.name)).toContain('file.txt');
+    expect(again.entries.map((e) => e.name)).toEqual(listing.entries.map((e) => e.name));
+    expect(s.commands.filter((c) => c.startsWith('LIST'))).toEqual(['LIST pub', 'LIST pub']);
+    expect(s.commands.filter((c) => c.startsWith('CWD ') && c !== 'CWD C:\\ftp')).toEqual([]);
+  });
+
+  it('the same server with ls, whose session ends after the listing: listed from inside, without the argument', async () => {
     const s = await persona({ pwd: '257 "C:\\ftp" is the current directory' });
     const r = await tftp(['ls', '-l', ...at(s), 'pub']);
     expect(r.code, r.stderr).toBe(0);
     expect(out(r)).toMatch(/file\.txt$/m);
-    expect(s.commands).toContain('LIST pub');
-    expect(s.commands.filter((c) => c.startsWith('CWD ') && c !== 'CWD C:\\ftp')).toEqual([]);
+    expect(s.commands.filter((c) => /^(CWD|PWD|LIST)/.test(c))).toEqual(['CWD pub', 'LIST']);
   });
 });
 

@@ -59,7 +59,7 @@ describe('control round trips of one small file (fake server)', () => {
     expect(writes).toEqual([['USER anonymous'], ['PASS anonymous@'], ['TYPE I', 'EPSV'], ['STOR up.bin'], ['QUIT']]);
   });
 
-  it('ls: TYPE A goes with EPSV for the session folder, with PWD for a named one; OPTS UTF8 ON with the EPSV of the listing', async () => {
+  it('ls: TYPE A goes with EPSV for the session folder, with the CWD for a named one; OPTS UTF8 ON with the EPSV of the listing', async () => {
     await start({ files: { 'd/a.txt': 'a' } });
     const r = await tftp(['ls', ...host()]);
     expect(r.code).toBe(0);
@@ -70,7 +70,8 @@ describe('control round trips of one small file (fake server)', () => {
     expect(d.code).toBe(0);
     expect(d.stdout.toString()).toContain('a.txt');
     await quitRead(writes);
-    expect(writes).toEqual([['USER anonymous'], ['PASS anonymous@'], ['TYPE A', 'PWD'], ['CWD /'], ['CWD /d'], ['OPTS UTF8 ON', 'EPSV'], ['LIST'], ['CWD /'], ['QUIT']]);
+    // The session ends after the listing: no PWD to learn the way back, no CWD back.
+    expect(writes).toEqual([['USER anonymous'], ['PASS anonymous@'], ['TYPE A', 'CWD /d'], ['OPTS UTF8 ON', 'EPSV'], ['LIST'], ['QUIT']]);
   });
 
   it('a refused TYPE fails the command it went with, with the server\'s word', async () => {
@@ -221,5 +222,37 @@ describe('against ftp-srv, from its own log of what it read', () => {
     expect(l.stdout.toString()).toContain('f.bin');
     await quitRead(reads);
     expect(reads).toEqual([['USER anonymous'], ['TYPE A', 'OPTS UTF8 ON', 'EPSV'], ['LIST'], ['QUIT']]);
+  });
+
+  it('ls of a relative folder, of a file and of nothing: listed from inside, no PWD and no CWD back (the session ends)', async () => {
+    await mkdir(join(srv.root, 'd', 'sub'), { recursive: true });
+    await writeFile(join(srv.root, 'd', 'sub', 'a.txt'), 'a');
+    await writeFile(join(srv.root, 'd', 'f.txt'), 'ff');
+    const cwds = () => reads.flat().filter((c) => /^(CWD|PWD)/.test(c));
+    const d = await tftp(['ls', ...at(), 'd/sub']);
+    expect(d.stderr.toString()).toBe('');
+    expect(d.code).toBe(0);
+    expect(d.stdout.toString()).toMatch(/ a\.txt\n$/);
+    await quitRead(reads);
+    expect(reads).toEqual([['USER anonymous'], ['TYPE A', 'CWD d/sub'], ['OPTS UTF8 ON', 'EPSV'], ['LIST'], ['QUIT']]);
+    reads.length = 0;
+    const j = await tftp(['ls', '--json', ...at(), 'd/sub']);
+    expect(j.code).toBe(0);
+    expect(JSON.parse(j.stdout.toString()).map((e: { name: string }) => e.name)).toEqual(['a.txt']);
+    await quitRead(reads);
+    expect(cwds()).toEqual(['CWD d/sub']);
+    reads.length = 0;
+    // A file: CWD refuses it, so its own line comes from its parent, listed from inside.
+    const f = await tftp(['ls', ...at(), 'd/f.txt']);
+    expect(f.stderr.toString()).toBe('');
+    expect(f.code).toBe(0);
+    expect(f.stdout.toString().trim().split('\n')).toHaveLength(1);
+    expect(f.stdout.toString()).toMatch(/ f\.txt\n$/);
+    await quitRead(reads);
+    expect(cwds()).toEqual(['CWD d/f.txt', 'CWD d']);
+    reads.length = 0;
+    const missing = await tftp(['ls', ...at(), 'd/nothing']);
+    expect(missing.stderr.toString()).toMatch(/no such file or folder: d\/nothing/);
+    expect(missing.code).toBe(5);
   });
 });

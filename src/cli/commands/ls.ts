@@ -31,14 +31,14 @@ export async function ls(io: Io, targetArg: string, pathArg: string | undefined,
       // Never silently dropped: what we could not read is said on stderr.
       const unparsed = (line: string) => void io.stderr.write(`tftp: listing line not understood: ${jsonText(line)}\n`);
       // Entries are printed as they arrive (the listing is never held); a file comes back whole.
-      const listing = await client.list(path, { signal: io.signal, onEntry: (e) => printer.add(e), onUnparsed: unparsed });
+      const listing = await client.list(path, { signal: io.signal, endsSession: true, onEntry: (e) => printer.add(e), onUnparsed: unparsed });
       listing.unparsed.forEach(unparsed);
       for (const e of listing.entries) await printer.add(e);
       await printer.end();
       return;
     }
     const out = new PrintableLines(io.stdout, client.session.codec.decoder());
-    await listRaw(client, opts.names ? 'NLST' : 'LIST', path, out, { signal: io.signal });
+    await listRaw(client, opts.names ? 'NLST' : 'LIST', path, out, { signal: io.signal, endsSession: true });
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   });
 }

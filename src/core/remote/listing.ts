@@ -40,6 +40,11 @@ export interface ListOptions {
   onEntry?: ((entry: ListEntry) => void | Promise<void>) | undefined;
   /** With onEntry: the lines that could not be parsed, as they arrive, instead of into `unparsed`. */
   onUnparsed?: ((line: string) => void) | undefined;
+  /**
+   * The session ends right after this listing: a folder is still listed from
+   * inside, but the session stays there, so neither PWD nor the CWD back is sent.
+   */
+  endsSession?: boolean | undefined;
 }
 
 export { MAX_LISTING_BYTES, retrieveLines, retrieveText } from './listing-lines.js';
@@ -71,7 +76,7 @@ export async function listEntries(session: FtpSession, path: string | undefined,
     await inFolder(session, path, (arg, where) => {
       file = where === 'not-folder';
       return listLines(session, arg, where, path, opts, maxBytes, take);
-    });
+    }, opts.endsSession);
   }
   return { format, entries, unparsed, ...(file ? { file } : {}) };
 }
@@ -83,7 +88,7 @@ export async function listRaw(on: OnSession, verb: 'LIST' | 'NLST', path: string
   await inFolder(session, path, async (arg, where) => {
     if (where === 'not-folder') {
       // Not a folder: its own line from the parent's listing (LIST <path> is split at spaces by BSD servers).
-      const lines = await fromParent(session, path!, (dir, own) => collectLines(session, dir === undefined ? verb : `${verb} ${dir}`, opts, (line) => own(rawName(verb, line))));
+      const lines = await fromParent(session, path!, opts, (dir, own) => collectLines(session, dir === undefined ? verb : `${verb} ${dir}`, opts, (line) => own(rawName(verb, line))));
       if (!dest.write(lines.map((l) => `${l}\n`).join(''))) await new Promise((resolve) => dest.once('drain', resolve));
       return;
     }
@@ -93,7 +98,7 @@ export async function listRaw(on: OnSession, verb: 'LIST' | 'NLST', path: string
       if (where === 'inside' && saysNoFiles(err)) return;
       throw err;
     }
-  });
+  }, opts.endsSession);
 }
 
 /** The name a raw LIST or NLST line is about (undefined for lines that name nothing). */
@@ -109,7 +114,7 @@ function rawName(verb: 'LIST' | 'NLST', line: string): string | undefined {
  * Sending `LIST <path>` instead fails on BSD-derived servers, which split it
  * at spaces and answer a missing path with ls's error text.
  */
-async function fromParent(session: FtpSession, path: string, listLinesOf: (arg: string | undefined, own: (name: string | undefined) => boolean) => Promise<string[]>): Promise<string[]> {
+async function fromParent(session: FtpSession, path: string, opts: ListOptions, listLinesOf: (arg: string | undefined, own: (name: string | undefined) => boolean) => Promise<string[]>): Promise<string[]> {
   const trimmed = path.replace(/\/+$/, '');
   const slash = trimmed.lastIndexOf('/');
   const name = trimmed.slice(slash + 1);
@@ -122,7 +127,7 @@ async function fromParent(session: FtpSession, path: string, listLinesOf: (arg: 
       if (saysNoFiles(err)) return [];
       throw err;
     }
-  });
+  }, opts.endsSession);
   if (own.length === 0) throw noSuchPath(path);
   return own;
 }
@@ -130,7 +135,7 @@ async function fromParent(session: FtpSession, path: string, listLinesOf: (arg: 
 async function listLines(session: FtpSession, arg: string | undefined, where: Where, path: string | undefined, opts: ListOptions, maxBytes: number, onLine: OnLine): Promise<void> {
   if (where === 'not-folder') {
     const now = new Date();
-    const own = await fromParent(session, path!, (dir, isOwn) => collectLines(session, dir === undefined ? 'LIST' : `LIST ${dir}`, opts, (line) => isOwn(listLineName(line, now))));
+    const own = await fromParent(session, path!, opts, (dir, isOwn) => collectLines(session, dir === undefined ? 'LIST' : `LIST ${dir}`, opts, (line) => isOwn(listLineName(line, now))));
     for (const line of own) await onLine(line);
     return;
   }
@@ -181,15 +186,17 @@ export function isFolder(session: FtpSession, path: string): Promise<boolean | u
 /**
  * Runs `list` from inside the folder `path` and comes back; with the path as
  * its argument when CWD refuses it (not a folder); or, on a server whose PWD
- * cannot be gone back to, with the argument and without moving.
+ * cannot be gone back to, with the argument and without moving. With `stay`
+ * (the session ends after `list`) it does not come back, so it needs no PWD.
  */
-async function inFolder<T>(session: FtpSession, path: string | undefined, list: (arg: string | undefined, where: Where) => Promise<T>): Promise<T> {
+async function inFolder<T>(session: FtpSession, path: string | undefined, list: (arg: string | undefined, where: Where) => Promise<T>, stay = false): Promise<T> {
   if (!path) return list(undefined, 'inside');
-  const home = await session.workingFolder();
+  const home = stay ? undefined : await session.workingFolder();
   if (home === null) return list(path, 'unknown');
   const reply = await session.command(`CWD ${path}`, { allowError: true });
   if (reply.code >= 500) return list(path, 'not-folder'); // it did not move
   if (!isCompletion(reply)) throw session.replyError(reply);
+  if (home === undefined) return list(undefined, 'inside');
   let result: T;
   try {
     result = await list(undefined, 'inside');
