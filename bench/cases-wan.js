@@ -167,6 +167,7 @@ const tripsNote = (byLabel) => {
   return `control-connection round trips (command lines) per run, median: ${parts.join(', ') || 'none measured'}; a round trip = a client write after a server reply`;
 };
 
+const firstSync = SYNC_CASES.find((c) => c.id === 'sync-first');
 const secondSync = SYNC_CASES.find((c) => c.id === 'sync-second');
 
 export const WAN_CASES = [
@@ -227,6 +228,25 @@ export const WAN_CASES = [
     setup: (t) => throughProxy(t, withTree),
     variants: putTreeVariants,
     note: `tftp put -r -j ${PARALLEL_PUT} vs lftp mirror -R --parallel=${PARALLEL_PUT}; checked on the server's disk`,
+  },
+  {
+    id: 'wan-sync-first',
+    group: 'wan',
+    title: (t) => `${firstSync.title(t)}, over a WAN link (${link(t)})`,
+    bytes: firstSync.bytes,
+    // The site of the sync cases, deployed through the proxy into an empty folder (about 3 round trips a file on vsftpd).
+    async setup(t) {
+      const site = await firstSync.setup(t);
+      try {
+        const wan = await throughProxy(site.target);
+        return { target: wan.target, close: () => wan.close().then(site.close) };
+      } catch (e) {
+        await site.close();
+        throw e;
+      }
+    },
+    variants: (t) => firstSync.variants(t).map((v) => ({ ...v, prepare: async (tag, o) => overWan(v.tool, await v.prepare(tag, o)) })),
+    note: `${firstSync.note}; the commands of sync-first`,
   },
   {
     id: 'wan-sync',

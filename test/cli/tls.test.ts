@@ -32,6 +32,30 @@ afterAll(async () => {
 const at = (s: RunningFtpSrv) => ['-P', String(s.port), '127.0.0.1'];
 
 describe('explicit FTPS (AUTH TLS)', () => {
+  it('a passive data connection reads into the caller\'s buffers (onread) once EPSV is proven; active mode through its own', async () => {
+    const { FtpClient } = await import('../../src/core/client.js');
+    for (const passive of [true, false]) {
+      const client = new FtpClient({ timeoutMs: 5000, passive, tls: { mode: 'explicit', ca: [readFileSync(TEST_CA, 'utf8')] } });
+      await client.connect('127.0.0.1', explicit.port);
+      await client.login();
+      await client.type('I');
+      // The first passive connection proves the EPSV port over plain TCP before the command, then starts TLS on it.
+      for (const expected of [false, passive]) {
+        const got: Buffer[] = [];
+        const buffers = [Buffer.alloc(256 * 1024), Buffer.alloc(256 * 1024)];
+        let handed = 0;
+        const onread = { buffer: () => buffers[handed++ % 2]!, callback: (n: number, b: Uint8Array) => void got.push(Buffer.from(b.subarray(0, n))) };
+        const start = await client.transfercmd('RETR f.bin', undefined, onread);
+        expect(start.usesOnread).toBe(expected);
+        if (!start.usesOnread) start.socket.on('data', (d: Buffer) => got.push(d));
+        await new Promise<void>((resolve) => start.socket.once('close', () => resolve()));
+        expect((await client.readReply()).code).toBe(226);
+        expect(Buffer.concat(got).equals(data)).toBe(true);
+      }
+      await client.quit();
+    }
+  });
+
   it.each([['--passive'], ['--active']])('downloads and uploads byte-identical with --ca-file (%s)', async (mode) => {
     const dest = join(local, `get${mode}.bin`);
     const got = await tftp(['get', '--tls', mode, '--ca-file', TEST_CA, ...at(explicit), 'f.bin', dest]);

@@ -70,3 +70,47 @@ describe('TlsSession', () => {
     await expect(through(session, 'control')).rejects.toMatchObject({ kind: 'tls', message: expect.stringMatching(/certificate not trusted/) });
   });
 });
+
+describe('TlsSession.dial (a data connection TLS dials itself)', () => {
+  it('resumes the session, and reads into the onread buffers (a wrapped socket would emit data instead)', async () => {
+    const session = new TlsSession({ mode: 'explicit', ca: [CA] }, 'localhost', 5_000);
+    await through(session, 'control');
+    const ours = [Buffer.alloc(64 * 1024), Buffer.alloc(64 * 1024)];
+    const got: Buffer[] = [];
+    let handed = 0;
+    let others = 0;
+    const onread = {
+      buffer: () => ours[handed++ % 2]!,
+      callback: (n: number, b: Uint8Array) => {
+        if (!ours.some((o) => o === b)) others++;
+        got.push(Buffer.from(b.subarray(0, n)));
+      },
+    };
+    const socket = await session.dial('127.0.0.1', port, undefined, onread);
+    const resumed = socket.isSessionReused();
+    let dataEvents = 0;
+    socket.on('data', () => dataEvents++);
+    await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    expect(resumed).toBe(true);
+    expect(Buffer.concat(got).toString()).toBe('x');
+    expect(dataEvents).toBe(0);
+    expect(others).toBe(0);
+  });
+
+  it('a port nobody listens on: kind transfer, naming where', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', () => resolve()));
+    const free = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const session = new TlsSession({ mode: 'explicit', ca: [CA] }, 'localhost', 5_000);
+    await expect(session.dial('127.0.0.1', free, undefined, undefined)).rejects.toMatchObject({
+      kind: 'transfer',
+      message: `data connection: cannot connect to 127.0.0.1:${free}: connection refused`,
+    });
+  });
+
+  it('still refuses a certificate the CAs do not vouch for', async () => {
+    const session = new TlsSession({ mode: 'explicit' }, 'localhost', 5_000);
+    await expect(session.dial('127.0.0.1', port, undefined, undefined)).rejects.toMatchObject({ kind: 'tls', message: expect.stringMatching(/certificate not trusted/) });
+  });
+});

@@ -4,6 +4,7 @@ import type { Reply } from '../../protocol/reply.js';
 import { formatEprt, formatPort, parseEpsv, parsePasv, plainAddress } from '../../protocol/parse.js';
 import { connectSocket } from '../connection/socket.js';
 import type { FtpSession } from '../connection/session.js';
+import type { TlsSession } from '../connection/tls.js';
 
 /**
  * A data connection being set up: `connected()` yields the socket once the
@@ -17,6 +18,20 @@ export interface PendingData {
   usesOnread: boolean;
   /** The transfer command's reply when it was sent along with EPSV (4xx/5xx reject). */
   replied?: Promise<Reply>;
+  /** The socket comes with TLS done (see DataReads.secure); otherwise the caller starts it. */
+  secured?: boolean;
+}
+
+/** What a passive data connection reads into, and how it is secured. */
+export interface DataReads {
+  /** The caller's buffers (see FileWriter); not through a proxy. */
+  onread?: OnReadOpts | undefined;
+  /**
+   * Under TLS on a direct path: dialled by TLS itself once `after` resolves
+   * (the command has been written: pyftpdlib resets a handshake that comes
+   * before it), so that it can read into `onread` too.
+   */
+  secure?: { tls: TlsSession; after: Promise<void> } | undefined;
 }
 
 /**
@@ -24,9 +39,9 @@ export interface PendingData {
  * connection's peer: the address inside a 227 reply is never used, so a
  * hostile server cannot steer us to another host.
  */
-export async function openPassive(session: FtpSession, onread?: OnReadOpts, pipelinedCmd?: string): Promise<PendingData> {
+export async function openPassive(session: FtpSession, reads: DataReads = {}, pipelinedCmd?: string): Promise<PendingData> {
   if (pipelinedCmd !== undefined) {
-    const pending = await openPipelined(session, pipelinedCmd, onread);
+    const pending = await openPipelined(session, pipelinedCmd, reads);
     if (pending) return pending;
   }
   let port: number | undefined;
@@ -37,7 +52,7 @@ export async function openPassive(session: FtpSession, onread?: OnReadOpts, pipe
       if (session.modes.epsv !== true) {
         // Not yet proven on this server: connect before sending the command, so that a
         // port nobody listens on (a broken NAT, a misconfigured server) can fall back to PASV.
-        const proven = await tryConnect(session, port, onread);
+        const proven = await tryConnect(session, port, reads.onread);
         if (proven) return proven;
         port = undefined;
       }
@@ -53,10 +68,10 @@ export async function openPassive(session: FtpSession, onread?: OnReadOpts, pipe
     port = parsePasv(reply.lines.join(' ')).port;
   }
   // Connect while the transfer command goes out: one round trip less per file.
-  return passiveData(session, port, onread);
+  return passiveData(session, port, reads);
 }
 
-/** The first EPSV port of a session: connected now, or undefined (then EPSV is not used again). */
+/** The first EPSV port of a session: connected now (TLS, if any, still to start), or undefined (then EPSV is not used again). */
 async function tryConnect(session: FtpSession, port: number, onread: OnReadOpts | undefined): Promise<PendingData | undefined> {
   try {
     const socket = await dataConnect(session, port, onread);
@@ -69,13 +84,34 @@ async function tryConnect(session: FtpSession, port: number, onread: OnReadOpts 
   }
 }
 
-function passiveData(session: FtpSession, port: number, onread: OnReadOpts | undefined): PendingData {
+function passiveData(session: FtpSession, port: number, reads: DataReads): PendingData {
+  const { onread, secure } = reads;
+  if (secure && !session.network.proxy) return securedData(session, port, onread, secure);
   const socket = dataConnect(session, port, onread);
   socket.catch(() => {}); // observed through connected()
   return {
     connected: () => socket,
     cancel: () => void socket.then((s) => s.destroy(), () => {}),
     usesOnread: readsInto(session, onread),
+  };
+}
+
+function securedData(session: FtpSession, port: number, onread: OnReadOpts | undefined, secure: NonNullable<DataReads['secure']>): PendingData {
+  let cancelled = false;
+  const socket = secure.after.then(() => {
+    if (cancelled) throw new FtpError('transfer', 'data connection: cancelled');
+    return secure.tls.dial(session.dataHost, port, session.network.family, onread);
+  });
+  socket.catch(() => {}); // observed through connected()
+  const keepaliveMs = session.network.keepaliveMs;
+  return {
+    connected: () => (keepaliveMs ? socket.then((s) => s.setKeepAlive(true, keepaliveMs)) : socket),
+    cancel: () => {
+      cancelled = true;
+      void socket.then((s) => s.destroy(), () => {});
+    },
+    usesOnread: onread !== undefined,
+    secured: true,
   };
 }
 
@@ -95,7 +131,7 @@ function readsInto(session: FtpSession, onread: OnReadOpts | undefined): boolean
  * sendAhead in transfercmd.ts). Undefined when EPSV fails this time: the command's
  * refusal has been read, and the caller goes step by step.
  */
-export async function openPipelined(session: FtpSession, cmd: string, onread: OnReadOpts | undefined, sent = false): Promise<PendingData | undefined> {
+export async function openPipelined(session: FtpSession, cmd: string, reads: DataReads, sent = false): Promise<PendingData | undefined> {
   if (!sent) session.send('EPSV', cmd);
   const epsv = await session.read();
   const answer = session.read();
@@ -123,7 +159,7 @@ export async function openPipelined(session: FtpSession, cmd: string, onread: On
     if (reply.code >= 400) throw session.replyError(reply);
     return reply;
   });
-  return { ...passiveData(session, port, onread), replied };
+  return { ...passiveData(session, port, reads), replied };
 }
 
 /**

@@ -5,7 +5,7 @@ import { FtpError, PermanentError, ProtocolError, RestRefusedError, TemporaryErr
 import { isPreliminary, replyText } from '../../protocol/reply.js';
 import { parseTransferSize } from '../../protocol/parse.js';
 import { checkCommandArgument } from '../../protocol/command.js';
-import { openActive, openPassive, openPipelined, type PendingData } from './data.js';
+import { openActive, openPassive, openPipelined, type DataReads, type PendingData } from './data.js';
 import type { FtpSession } from '../connection/session.js';
 
 export interface TransferStart {
@@ -40,8 +40,11 @@ async function start(session: FtpSession, cmd: string, rest: number | undefined,
   const tls = session.tls;
   // pyftpdlib drops a session that gets OPTS between EPSV and the listing it is for.
   session.announceBefore(cmd);
-  // TLS data sockets read through the TLS layer, not into our buffers.
-  const reads = tls ? undefined : onread;
+  let sent!: () => void;
+  const written = new Promise<void>((resolve) => (sent = resolve));
+  // Under TLS a passive connection is dialled by TLS once the command is out (and reads into
+  // our buffers); a wrapped one (active mode, or an EPSV port still to prove) reads by itself.
+  const reads: DataReads = tls ? { onread, secure: { tls, after: written } } : { onread };
   // A refused EPSV (read with the command's refusal) leaves undefined: then step by step.
   const pending = (ahead ? await openPipelined(session, cmd, reads, true) : undefined) ?? (await openData(session, cmd, rest, reads));
   try {
@@ -52,15 +55,13 @@ async function start(session: FtpSession, cmd: string, rest: number | undefined,
       }
     }
     // Some servers answer only once the data connection is up, so wait for both at once.
-    let sent!: () => void;
-    const written = new Promise<void>((resolve) => (sent = resolve));
     const replied = pending.replied ?? session.command(cmd, { onSent: sent });
     if (pending.replied) sent();
     void replied.then(sent, sent);
     // The handshake starts as soon as TCP is up and the command is written: servers answer
     // 150 only after it, and pyftpdlib resets a handshake that comes before the command.
     const opened = pending.connected();
-    const connected = (tls ? opened.then(async (raw) => (await written, tls.wrap(raw, 'data').ready)) : opened).catch(async (err: Error) => {
+    const connected = (tls && !pending.secured ? opened.then(async (raw) => (await written, tls.wrap(raw, 'data').ready)) : opened).catch(async (err: Error) => {
       // The server's own word (425, 421) says more than our connect error, if it comes
       // soon; either way it may wait for this connection forever: the session cannot go on.
       const said = await Promise.race([replied.then(() => undefined, (e: Error) => e), delay(DATA_FAILURE_REPLY_MS)]);
@@ -90,15 +91,16 @@ async function start(session: FtpSession, cmd: string, rest: number | undefined,
     refused.catch(() => {});
     const socket = await Promise.race([connected, refused]);
     open = true;
-    return { socket, size: parseTransferSize(replyText(reply)), usesOnread: pending.usesOnread && !tls };
+    return { socket, size: parseTransferSize(replyText(reply)), usesOnread: pending.usesOnread && (!tls || pending.secured === true) };
   } catch (err) {
     pending.cancel();
     throw err;
   }
 }
 
-function openData(session: FtpSession, cmd: string, rest: number | undefined, reads: OnReadOpts | undefined): Promise<PendingData> {
-  if (!session.passive) return openActive(session, reads);
+function openData(session: FtpSession, cmd: string, rest: number | undefined, reads: DataReads): Promise<PendingData> {
+  // Active under TLS: the accepted socket is wrapped, and a wrapped socket cannot use onread.
+  if (!session.passive) return openActive(session, session.tls ? undefined : reads.onread);
   // Once EPSV has worked, it goes out with the command itself: one round trip less per file.
   // Not with REST: a refused REST must stop the command before it runs.
   return openPassive(session, reads, rest === undefined && session.modes.epsv === true ? cmd : undefined);
