@@ -44,7 +44,7 @@ describe('explicit FTPS (AUTH TLS)', () => {
         const got: Buffer[] = [];
         const buffers = [Buffer.alloc(256 * 1024), Buffer.alloc(256 * 1024)];
         let handed = 0;
-        const onread = { buffer: () => buffers[handed++ % 2]!, callback: (n: number, b: Uint8Array) => void got.push(Buffer.from(b.subarray(0, n))) };
+        const onread = { buffer: () => buffers[handed++ % 2]!, callback: (n: number, b: Uint8Array) => (got.push(Buffer.from(b.subarray(0, n))), true) };
         const start = await client.transfercmd('RETR f.bin', undefined, onread);
         expect(start.usesOnread).toBe(expected);
         if (!start.usesOnread) start.socket.on('data', (d: Buffer) => got.push(d));

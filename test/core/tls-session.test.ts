@@ -84,6 +84,7 @@ describe('TlsSession.dial (a data connection TLS dials itself)', () => {
       callback: (n: number, b: Uint8Array) => {
         if (!ours.some((o) => o === b)) others++;
         got.push(Buffer.from(b.subarray(0, n)));
+        return true;
       },
     };
     const socket = await session.dial('127.0.0.1', port, undefined, onread);
