@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFtpSrv, type RunningFtpSrv } from '../support/ftpsrv.js';
+import { startFtpSrv, TEST_CA, type RunningFtpSrv } from '../support/ftpsrv.js';
 import { tftp } from '../support/cli.js';
 import { parseRate } from '../../src/cli/options.js';
 import { connect } from '../../src/index.js';
@@ -122,6 +122,27 @@ describe('the library limitRate option', () => {
       expect(seconds).toBeGreaterThan(1.2);
     } finally {
       await ftp.close();
+    }
+  });
+});
+
+describe('--limit-rate under FTPS', () => {
+  it('slows the files of one connection, those read through TLS into the transfer\'s buffers too, and every file is whole', async () => {
+    const secure = await startFtpSrv({ tls: 'explicit' });
+    try {
+      await mkdir(join(secure.root, 'tree'));
+      for (const [i, p] of parts.entries()) await writeFile(join(secure.root, 'tree', `p${i}.bin`), p);
+      // 4 x 96 KiB at 128 KiB/s: 3 s. After the first file, the data connections are dialled by TLS and read into onread buffers.
+      const [r, seconds] = await timed(() =>
+        tftp(['get', '-q', '-r', '-j', '1', '--tls', '--ca-file', TEST_CA, '--limit-rate', '128K', '-P', String(secure.port), '127.0.0.1', 'tree', join(local, 'tree')]),
+      );
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      for (const [i, p] of parts.entries()) expect((await readFile(join(local, 'tree', `p${i}.bin`))).equals(p)).toBe(true);
+      expect(seconds).toBeGreaterThan(2.4);
+      expect(seconds).toBeLessThan(20);
+    } finally {
+      await secure.close();
     }
   });
 });

@@ -37,6 +37,17 @@ const FEAT = '211-Features:\r\n EPSV\r\n PASV\r\n SIZE\r\n MLST type*;size*;modi
 const mlsdLine = (i: number) => `type=file;size=${i};modify=20260101120000; f${String(i).padStart(7, '0')}\r\n`;
 const listLine = (i: number) => `-rw-r--r--    1 ftp      ftp      ${String(i).padStart(10)} Jan 01  2026 f${String(i).padStart(7, '0')}\r\n`;
 
+/** Both listeners go once either fires: a listing of a million lines waits for 'drain' thousands of times. */
+function untilDrainedOrClosed(data: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const go = () => {
+      data.off('drain', go).off('close', go);
+      resolve();
+    };
+    data.on('drain', go).on('close', go);
+  });
+}
+
 /** Sends `count` lines made by `line` as the data connection takes them, then 226. */
 async function sendLazily(ctx: CommandContext, line: (i: number) => string, count: number): Promise<void> {
   let data: Socket;
@@ -49,7 +60,7 @@ async function sendLazily(ctx: CommandContext, line: (i: number) => string, coun
   for (let i = 0; i < count && !data.destroyed; ) {
     let chunk = '';
     for (const end = Math.min(count, i + 1000); i < end; i++) chunk += line(i);
-    if (!data.write(chunk)) await new Promise((resolve) => data.once('drain', resolve).once('close', resolve));
+    if (!data.write(chunk)) await untilDrainedOrClosed(data);
   }
   await new Promise<void>((resolve) => data.end(resolve));
   await ctx.session.reply(226, 'Transfer complete');
