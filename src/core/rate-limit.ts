@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+// The global `performance` (not node:perf_hooks): its modules load only when a limit is in use.
 import { FtpError } from '../protocol/errors.js';
 
 /**
