@@ -87,7 +87,7 @@ describe('TlsSession.dial (a data connection TLS dials itself)', () => {
         return true;
       },
     };
-    const socket = await session.dial('127.0.0.1', port, undefined, onread);
+    const socket = await session.dial('127.0.0.1', port, undefined, onread).ready;
     const resumed = socket.isSessionReused();
     let dataEvents = 0;
     socket.on('data', () => dataEvents++);
@@ -104,7 +104,7 @@ describe('TlsSession.dial (a data connection TLS dials itself)', () => {
     const free = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const session = new TlsSession({ mode: 'explicit', ca: [CA] }, 'localhost', 5_000);
-    await expect(session.dial('127.0.0.1', free, undefined, undefined)).rejects.toMatchObject({
+    await expect(session.dial('127.0.0.1', free, undefined, undefined).ready).rejects.toMatchObject({
       kind: 'transfer',
       message: `data connection: cannot connect to 127.0.0.1:${free}: connection refused`,
     });
@@ -112,6 +112,6 @@ describe('TlsSession.dial (a data connection TLS dials itself)', () => {
 
   it('still refuses a certificate the CAs do not vouch for', async () => {
     const session = new TlsSession({ mode: 'explicit' }, 'localhost', 5_000);
-    await expect(session.dial('127.0.0.1', port, undefined, undefined)).rejects.toMatchObject({ kind: 'tls', message: expect.stringMatching(/certificate not trusted/) });
+    await expect(session.dial('127.0.0.1', port, undefined, undefined).ready).rejects.toMatchObject({ kind: 'tls', message: expect.stringMatching(/certificate not trusted/) });
   });
 });

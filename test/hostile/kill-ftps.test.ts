@@ -57,6 +57,7 @@ describe('kill -9 during an FTPS get -r', () => {
   it('leaves whole files and exact .part prefixes at any moment, and -c completes them', async () => {
     const total = FILES.length * bodies.get('a.bin')!.length;
     // Kill once this share of all the bytes is on disk: in the first file, and in the later ones read through TLS into our buffers.
+    let cutShort = 0;
     for (const [i, share] of [0.1, 0.4, 0.55, 0.7, 0.9].entries()) {
       const dest = join(local, `run${i}`);
       const { child, done } = spawnTftp(args(dest));
@@ -66,14 +67,16 @@ describe('kill -9 during an FTPS get -r', () => {
       child.kill('SIGKILL');
       const r = await done;
       const onDisk = await checkOnDisk(dest);
-      // The kill landed mid-run (the machine was fast enough to watch it).
-    if (r.code === 0) expect(onDisk).toBe(total);
-      else expect(onDisk).toBeLessThan(total);
+      // A run the kill came too late for is whole; one it cut short is counted.
+      if (r.code === 0) expect(onDisk).toBe(total);
+      else if (onDisk > 0 && onDisk < total) cutShort++;
       const resumed = await spawnTftp(args(dest, '-c')).done;
       expect(resumed.stderr).toBe('');
       expect(resumed.code).toBe(0);
       for (const [name, body] of bodies) expect((await readFile(join(dest, name))).equals(body), name).toBe(true);
       expect((await readdir(dest)).sort()).toEqual(FILES);
     }
+    // The kills did land mid-transfer (the watch above is fast enough), not only before the first byte or after the last.
+    expect(cutShort).toBeGreaterThanOrEqual(3);
   }, 90_000);
 });

@@ -114,13 +114,19 @@ export class TlsSession {
    * connects: unlike a wrapped socket, it reads into `onread` (Node ignores
    * onread when wrapping), which saves a buffer per 16 KiB record.
    */
-  dial(host: string, port: number, family: 4 | 6 | undefined, onread: OnReadOpts | undefined): Promise<TLSSocket> {
+  dial(host: string, port: number, family: 4 | 6 | undefined, onread: OnReadOpts | undefined): { socket: TLSSocket; ready: Promise<TLSSocket> } {
     const target = { host, port, ...(family ? { family, autoSelectFamily: false } : {}), ...(onread ? { onread } : {}) };
-    return this.start(target as ConnectionOptions, 'data', (err) => `cannot connect to ${where(host, port)}: ${describeFamilyError(err, host, family)}`).ready;
+    const unreached = (err: NodeJS.ErrnoException, timedOut: boolean) =>
+      `cannot connect to ${where(host, port)}: ${timedOut ? `timed out after ${this.timeoutMs / 1000} s` : describeFamilyError(err, host, family)}`;
+    return this.start(target as ConnectionOptions, 'data', unreached);
   }
 
   /** `unreached` words an error that came before TCP connected (only for a socket we dial). */
-  private start(target: ConnectionOptions, kind: 'control' | 'data', unreached?: (err: NodeJS.ErrnoException) => string): { socket: TLSSocket; ready: Promise<TLSSocket> } {
+  private start(
+    target: ConnectionOptions,
+    kind: 'control' | 'data',
+    unreached?: (err: NodeJS.ErrnoException, timedOut: boolean) => string,
+  ): { socket: TLSSocket; ready: Promise<TLSSocket> } {
     const opts: ConnectionOptions = {
       ...target,
       servername: isIpAddress(this.servername) ? undefined : this.servername,
@@ -136,14 +142,15 @@ export class TlsSession {
     if (unreached) socket.once('connect', () => (tcpUp = true));
     if (kind === 'control') socket.on('session', (s: Buffer) => (this.session = s)); // TLS 1.3 tickets come after the handshake
     const ready = new Promise<TLSSocket>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new Error(`handshake timed out after ${this.timeoutMs / 1000} s`)), this.timeoutMs);
+      let timedOut = false;
+      const timer = setTimeout(() => ((timedOut = true), fail(new Error(`handshake timed out after ${this.timeoutMs / 1000} s`))), this.timeoutMs);
       timer.unref(); // an abandoned handshake (a refused transfer) must not hold the process
       const fail = (err: Error) => {
         clearTimeout(timer);
         socket.off('close', closed);
         const dialling = unreached !== undefined && !tcpUp;
         socket.destroy();
-        reject(dialling ? new FtpError('transfer', `data connection: ${unreached(err)}`) : tlsError(kind, this.options.mode, err));
+        reject(dialling ? new FtpError('transfer', `data connection: ${unreached(err, timedOut)}`) : tlsError(kind, this.options.mode, err));
       };
       const closed = () => fail(new Error('connection closed during the handshake'));
       socket.once('error', fail);

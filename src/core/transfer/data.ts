@@ -52,7 +52,9 @@ export async function openPassive(session: FtpSession, reads: DataReads = {}, pi
       if (session.modes.epsv !== true) {
         // Not yet proven on this server: connect before sending the command, so that a
         // port nobody listens on (a broken NAT, a misconfigured server) can fall back to PASV.
-        const proven = await tryConnect(session, port, reads.onread);
+        // Under TLS this socket is wrapped later: read into our buffers before that, bytes
+        // sent ahead of the handshake (injected plain text) would land in the file.
+        const proven = await tryConnect(session, port, reads.secure ? undefined : reads.onread);
         if (proven) return proven;
         port = undefined;
       }
@@ -98,17 +100,21 @@ function passiveData(session: FtpSession, port: number, reads: DataReads): Pendi
 
 function securedData(session: FtpSession, port: number, onread: OnReadOpts | undefined, secure: NonNullable<DataReads['secure']>): PendingData {
   let cancelled = false;
+  let dialled: Socket | undefined;
   const socket = secure.after.then(() => {
     if (cancelled) throw new FtpError('transfer', 'data connection: cancelled');
-    return secure.tls.dial(session.dataHost, port, session.network.family, onread);
+    const dial = secure.tls.dial(session.dataHost, port, session.network.family, onread);
+    dialled = dial.socket;
+    return dial.ready;
   });
   socket.catch(() => {}); // observed through connected()
   const keepaliveMs = session.network.keepaliveMs;
   return {
     connected: () => (keepaliveMs ? socket.then((s) => s.setKeepAlive(true, keepaliveMs)) : socket),
+    // At once, even mid-handshake: a server that refused the command may never answer the handshake.
     cancel: () => {
       cancelled = true;
-      void socket.then((s) => s.destroy(), () => {});
+      dialled?.destroy();
     },
     usesOnread: onread !== undefined,
     secured: true,
