@@ -170,6 +170,23 @@ const tripsNote = (byLabel) => {
 const firstSync = SYNC_CASES.find((c) => c.id === 'sync-first');
 const secondSync = SYNC_CASES.find((c) => c.id === 'sync-second');
 
+/** A sync case's site and tools, with every timed run going through the link. */
+function syncOverWan(sync) {
+  return {
+    async setup(t) {
+      const site = await sync.setup(t);
+      try {
+        const wan = await throughProxy(site.target);
+        return { target: wan.target, close: () => wan.close().then(site.close) };
+      } catch (e) {
+        await site.close();
+        throw e;
+      }
+    },
+    variants: (t) => sync.variants(t).map((v) => ({ ...v, prepare: async (tag, o) => overWan(v.tool, await v.prepare(tag, o)) })),
+  };
+}
+
 export const WAN_CASES = [
   {
     id: 'wan-small',
@@ -235,17 +252,7 @@ export const WAN_CASES = [
     title: (t) => `${firstSync.title(t)}, over a WAN link (${link(t)})`,
     bytes: firstSync.bytes,
     // The site of the sync cases, deployed through the proxy into an empty folder (about 3 round trips a file on vsftpd).
-    async setup(t) {
-      const site = await firstSync.setup(t);
-      try {
-        const wan = await throughProxy(site.target);
-        return { target: wan.target, close: () => wan.close().then(site.close) };
-      } catch (e) {
-        await site.close();
-        throw e;
-      }
-    },
-    variants: (t) => firstSync.variants(t).map((v) => ({ ...v, prepare: async (tag, o) => overWan(v.tool, await v.prepare(tag, o)) })),
+    ...syncOverWan(firstSync),
     note: `${firstSync.note}; the commands of sync-first`,
   },
   {
@@ -253,19 +260,8 @@ export const WAN_CASES = [
     group: 'wan',
     title: (t) => `${secondSync.title(t)}, over a WAN link (${link(t)})`,
     bytes: () => 0,
-    // The site of the sync cases; each tool's untimed first deploy goes straight to the server (t.direct), the timed second run through the proxy.
-    async setup(t) {
-      const site = await secondSync.setup(t);
-      try {
-        const wan = await throughProxy(site.target);
-        return { target: wan.target, close: () => wan.close().then(site.close) };
-      } catch (e) {
-        await site.close();
-        throw e;
-      }
-    },
-    variants: (t) =>
-      secondSync.variants(t).map((v) => ({ ...v, prepare: async (tag, o) => overWan(v.tool, await v.prepare(tag, o)) })),
+    // Each tool's untimed first deploy goes straight to the server (t.direct), the timed second run through the proxy.
+    ...syncOverWan(secondSync),
     note: `${secondSync.note.replace('first deploy', 'first deploy (direct, not over the link)')}; the commands of sync-second`,
   },
 ];

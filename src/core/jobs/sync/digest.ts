@@ -21,8 +21,10 @@ export async function digestOpenFile(fd: number): Promise<string> {
     const oneShot = (crypto as { hash?: Crypto['hash'] }).hash;
     if (oneShot && first < buf.length && readSync(fd, probe, 0, 1, first) === 0) return oneShot('sha256', buf.subarray(0, first), 'hex');
     const hash = crypto.createHash('sha256');
-    for (let position = 0, turn = 1; ; turn++) {
-      const n = readSync(fd, buf, 0, buf.length, position);
+    // The first read counts; the loop goes on from its end (an empty file ends here).
+    hash.update(buf.subarray(0, first));
+    for (let position = first, turn = 1, n = first; n > 0; turn++) {
+      n = readSync(fd, buf, 0, buf.length, position);
       if (n === 0) break;
       hash.update(n === buf.length ? buf : buf.subarray(0, n));
       position += n;
