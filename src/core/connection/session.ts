@@ -138,10 +138,8 @@ export class FtpSession {
     return this.options.network?.proxy ? this.host! : this.peerAddress;
   }
 
-  /**
-   * Sends a command and returns its reply; 4xx/5xx throw unless `allowError`. A command sent ahead is
-   * taken back first. `onSent` hears when the line has been handed to the socket (before its reply).
-   */
+  /** Sends a command and returns its reply; 4xx/5xx throw unless `allowError`. A command sent ahead is taken back first. */
+  // `onSent` hears when the line has been handed to the socket (before its reply).
   async command(line: string, opts: { allowError?: boolean; onSent?: () => void } = {}): Promise<Reply> {
     this.keepalive.touch();
     await this.keepalive.pending;
