@@ -32,15 +32,15 @@ afterAll(async () => {
 const at = (s: RunningFtpSrv) => ['-P', String(s.port), '127.0.0.1'];
 
 describe('explicit FTPS (AUTH TLS)', () => {
-  it('a passive data connection reads into the caller\'s buffers (onread) once EPSV is proven; active mode through its own', async () => {
+  it('a passive data connection reads into the caller\'s buffers (onread), the first of a session too; active mode through its own', async () => {
     const { FtpClient } = await import('../../src/core/client.js');
     for (const passive of [true, false]) {
       const client = new FtpClient({ timeoutMs: 5000, passive, tls: { mode: 'explicit', ca: [readFileSync(TEST_CA, 'utf8')] } });
       await client.connect('127.0.0.1', explicit.port);
       await client.login();
       await client.type('I');
-      // The first passive connection proves the EPSV port over plain TCP before the command, then starts TLS on it.
-      for (const expected of [false, passive]) {
+      // The first passive connection proves its EPSV port by connecting before the command, as TLS's own socket.
+      for (const expected of [passive, passive]) {
         const got: Buffer[] = [];
         const buffers = [Buffer.alloc(256 * 1024), Buffer.alloc(256 * 1024)];
         let handed = 0;

@@ -87,7 +87,7 @@ describe('TlsSession.dial (a data connection TLS dials itself)', () => {
         return true;
       },
     };
-    const socket = await session.dial('127.0.0.1', port, undefined, onread).ready;
+    const socket = await session.dial('127.0.0.1', port, undefined, onread, Promise.resolve()).ready;
     const resumed = socket.isSessionReused();
     let dataEvents = 0;
     socket.on('data', () => dataEvents++);
@@ -104,7 +104,7 @@ describe('TlsSession.dial (a data connection TLS dials itself)', () => {
     const free = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const session = new TlsSession({ mode: 'explicit', ca: [CA] }, 'localhost', 5_000);
-    await expect(session.dial('127.0.0.1', free, undefined, undefined).ready).rejects.toMatchObject({
+    await expect(session.dial('127.0.0.1', free, undefined, undefined, Promise.resolve()).ready).rejects.toMatchObject({
       kind: 'transfer',
       message: `data connection: cannot connect to 127.0.0.1:${free}: connection refused`,
     });
@@ -112,6 +112,58 @@ describe('TlsSession.dial (a data connection TLS dials itself)', () => {
 
   it('still refuses a certificate the CAs do not vouch for', async () => {
     const session = new TlsSession({ mode: 'explicit' }, 'localhost', 5_000);
-    await expect(session.dial('127.0.0.1', port, undefined, undefined).ready).rejects.toMatchObject({ kind: 'tls', message: expect.stringMatching(/certificate not trusted/) });
+    await expect(session.dial('127.0.0.1', port, undefined, undefined, Promise.resolve()).ready).rejects.toMatchObject({ kind: 'tls', message: expect.stringMatching(/certificate not trusted/) });
+  });
+
+  it('connects TCP at once but sends nothing before `after` (the command written), then completes the handshake', async () => {
+    // A plain listener in front of the TLS server: it records when the first byte arrives.
+    const events: string[] = [];
+    const relay = net.createServer((inbound) => {
+      events.push('accepted');
+      inbound.once('data', (first) => {
+        events.push('first byte');
+        const outbound = net.connect(port, '127.0.0.1', () => outbound.write(first));
+        inbound.pipe(outbound).pipe(inbound);
+        outbound.on('error', () => inbound.destroy());
+      });
+      inbound.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', () => resolve()));
+    const relayPort = (relay.address() as AddressInfo).port;
+    try {
+      const session = new TlsSession({ mode: 'explicit', ca: [CA] }, 'localhost', 5_000);
+      let release!: () => void;
+      const after = new Promise<void>((resolve) => (release = resolve));
+      const dialled = session.dial('127.0.0.1', relayPort, undefined, undefined, after);
+      expect(dialled.connected).toBeDefined();
+      await dialled.connected;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(events).toEqual(['accepted']);
+      release();
+      const socket = await dialled.ready;
+      expect(events).toEqual(['accepted', 'first byte']);
+      expect(socket.authorized).toBe(true);
+      socket.destroy();
+    } finally {
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
+    }
+  });
+
+  it('cancelled before `after`: the connection is closed with nothing sent on it', async () => {
+    let received = 0;
+    const closedOnServer = new Promise<void>((resolve) => {
+      const sink = net.createServer((s) => {
+        s.on('data', (b) => (received += b.length));
+        s.on('close', () => (sink.close(), resolve()));
+        s.on('error', () => {});
+      });
+      sink.listen(0, '127.0.0.1', () => {
+        const session = new TlsSession({ mode: 'explicit', ca: [CA] }, 'localhost', 5_000);
+        const dialled = session.dial('127.0.0.1', (sink.address() as AddressInfo).port, undefined, undefined, new Promise<void>(() => {}));
+        void dialled.connected!.then(() => dialled.cancel());
+      });
+    });
+    await closedOnServer;
+    expect(received).toBe(0);
   });
 });

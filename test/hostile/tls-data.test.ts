@@ -76,3 +76,15 @@ describe('a refused command under FTPS', () => {
     await c.quit();
   });
 });
+
+describe('the first EPSV port of an FTPS session cannot be reached', () => {
+  it('falls back to PASV before the command is sent, and stays with PASV', async () => {
+    const c = await client({ files: { 'f.bin': BODY }, deadFirstEpsv: true });
+    for (let i = 0; i < 2; i++) expect((await retrieveInto(c, 'f.bin')).file.equals(BODY)).toBe(true);
+    const verbs = server!.commands.map((line) => line.split(' ')[0]);
+    // The dead port was never followed by a command; from then on PASV only.
+    expect(verbs.filter((v) => v === 'EPSV')).toHaveLength(1);
+    expect(verbs.slice(verbs.indexOf('EPSV'))).toEqual(['EPSV', 'PASV', 'RETR', 'PASV', 'RETR']);
+    await c.quit();
+  });
+});

@@ -5,7 +5,9 @@ import { TLSSocket, createSecureContext } from 'node:tls';
 // A small explicit-FTPS server for hostile data connections, which ftp-srv
 // cannot play: plain text written on a data connection before its TLS
 // handshake, or a data connection accepted after a refused command and then
-// never answered. AUTH TLS, then USER/PASS/PBSZ/PROT/TYPE, EPSV, REST and RETR.
+// never answered. AUTH TLS, then USER/PASS/PBSZ/PROT/TYPE, EPSV, PASV, REST
+// and RETR. Like vsftpd, it reads a data connection only once the command
+// for it has come.
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/tls/${name}`, import.meta.url));
 
@@ -14,6 +16,8 @@ export interface TlsFakeOptions {
   files: Record<string, Buffer>;
   /** Written in plain text on data connection number N (1-based) as soon as it is accepted. */
   plainOn?: { connection: number; text: string };
+  /** The first EPSV names a port nobody listens on. */
+  deadFirstEpsv?: boolean;
 }
 
 export interface DataConnection {
@@ -31,6 +35,7 @@ export interface TlsFakeServer {
 }
 
 export async function startTlsFakeServer(opts: TlsFakeOptions): Promise<TlsFakeServer> {
+  const deadPort = await unusedPort();
   const context = createSecureContext({ key: fixture('server.key'), cert: fixture('server.pem') });
   const commands: string[] = [];
   const data: DataConnection[] = [];
@@ -43,6 +48,8 @@ export async function startTlsFakeServer(opts: TlsFakeOptions): Promise<TlsFakeS
     let listener: net.Server | undefined;
     let secured: Promise<TLSSocket> | undefined;
     let refused = false;
+    let forCommand = () => {};
+    let deadSent = false;
     const reply = (line: string) => void control.write(`${line}\r\n`);
     const onLine = (line: string): void | Promise<void> => {
       commands.push(line);
@@ -56,21 +63,31 @@ export async function startTlsFakeServer(opts: TlsFakeOptions): Promise<TlsFakeS
           control.on('error', () => {});
           control.on('data', onData);
           return;
-        case 'EPSV': {
+        case 'EPSV':
+        case 'PASV': {
           listener?.close();
           refused = false;
-          // The RETR that follows sends on this EPSV's connection, once its handshake is done.
+          if (verb.toUpperCase() === 'EPSV' && opts.deadFirstEpsv && !deadSent) {
+            deadSent = true;
+            return reply(`229 Entering Extended Passive Mode (|||${deadPort}|)`);
+          }
+          // The RETR that follows sends on this connection, once its handshake is done.
           let handshaken!: (tls: TLSSocket) => void;
           secured = new Promise((resolve) => (handshaken = resolve));
-          const here = net.createServer((d) => {
+          let commanded!: () => void;
+          const command = new Promise<void>((resolve) => (commanded = resolve));
+          forCommand = commanded;
+          const here = net.createServer(async (d) => {
             sockets.add(d);
             d.on('error', () => {});
-            const record: DataConnection = { silent: refused };
+            const record: DataConnection = { silent: false };
             data.push(record);
             const accepted = Date.now();
             d.once('close', () => (record.closedAfterMs = Date.now() - accepted));
-            if (record.silent) return void d.resume(); // reads (and drops) the handshake, so the client's close is seen
             if (opts.plainOn?.connection === data.length) d.write(opts.plainOn.text);
+            await command;
+            record.silent = refused;
+            if (record.silent) return void d.resume(); // reads (and drops) the handshake, so the client's close is seen
             const tls = new TLSSocket(d, { isServer: true, secureContext: context });
             tls.on('error', () => {});
             tls.once('secure', () => handshaken(tls));
@@ -79,7 +96,8 @@ export async function startTlsFakeServer(opts: TlsFakeOptions): Promise<TlsFakeS
           // Commands written together (EPSV with RETR) are answered in order: the next waits for this one.
           return new Promise<void>((resolve) =>
             here.listen(0, '127.0.0.1', () => {
-              reply(`229 Entering Extended Passive Mode (|||${(here.address() as AddressInfo).port}|)`);
+              const port = (here.address() as AddressInfo).port;
+              reply(verb.toUpperCase() === 'EPSV' ? `229 Entering Extended Passive Mode (|||${port}|)` : `227 Entering Passive Mode (127,0,0,1,${port >> 8},${port & 255})`);
               resolve();
             }),
           );
@@ -88,10 +106,9 @@ export async function startTlsFakeServer(opts: TlsFakeOptions): Promise<TlsFakeS
           return reply(`350 Restarting at ${arg}`);
         case 'RETR': {
           const body = opts.files[arg];
-          if (!body) {
-            refused = true;
-            return reply('550 No such file');
-          }
+          refused = !body;
+          forCommand();
+          if (!body) return reply('550 No such file');
           reply('150 Here it comes');
           void secured?.then((tls) => tls.end(body, () => tls.once('close', () => reply('226 Done'))));
           return;
@@ -130,4 +147,13 @@ export async function startTlsFakeServer(opts: TlsFakeOptions): Promise<TlsFakeS
         server.close(() => resolve());
       }),
   };
+}
+
+/** A port on 127.0.0.1 where nobody listens (bound, then closed). */
+async function unusedPort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }

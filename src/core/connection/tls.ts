@@ -7,7 +7,7 @@ import {
   type ConnectionOptions,
   type PeerCertificate,
   type SecureContext,
-  type TLSSocket,
+  TLSSocket,
 } from 'node:tls';
 import type { OnReadOpts, Socket } from 'node:net';
 import { FtpError } from '../../protocol/errors.js';
@@ -106,27 +106,38 @@ export class TlsSession {
 
   /** Starts TLS on `raw` and resolves once the handshake is done and the peer trusted. */
   wrap(raw: Socket, kind: 'control' | 'data'): { socket: TLSSocket; ready: Promise<TLSSocket> } {
-    return this.start({ socket: raw }, kind);
+    const socket = tlsConnect(this.connectionOptions({ socket: raw }, kind));
+    return { socket, ready: this.handshake(socket, kind) };
   }
 
   /**
-   * A data connection dialled by TLS itself, the handshake right after TCP
-   * connects: unlike a wrapped socket, it reads into `onread` (Node ignores
-   * onread when wrapping), which saves a buffer per 16 KiB record.
+   * A data connection dialled by TLS itself: unlike a wrapped socket, it reads
+   * into `onread` (Node ignores onread when wrapping), which saves a buffer
+   * per 16 KiB record. TCP connects at once, so a port nobody listens on shows
+   * before the command goes; the handshake waits for `after` (the command is
+   * written: pyftpdlib resets a handshake that comes before it).
    */
-  dial(host: string, port: number, family: 4 | 6 | undefined, onread: OnReadOpts | undefined): { socket: TLSSocket; ready: Promise<TLSSocket> } {
-    const target = { host, port, ...(family ? { family, autoSelectFamily: false } : {}), ...(onread ? { onread } : {}) };
+  dial(host: string, port: number, family: 4 | 6 | undefined, onread: OnReadOpts | undefined, after: Promise<void>): DataDial {
+    const target = { host, port, ...(family ? { family, autoSelectFamily: false } : {}), ...(onread ? { onread } : {}) } as ConnectionOptions;
     const unreached = (err: NodeJS.ErrnoException, timedOut: boolean) =>
       `cannot connect to ${where(host, port)}: ${timedOut ? `timed out after ${this.timeoutMs / 1000} s` : describeFamilyError(err, host, family)}`;
-    return this.start(target as ConnectionOptions, 'data', unreached);
+    const socket = tlsConnect(this.connectionOptions(target, 'data'));
+    const connected = holdHandshake(socket, after);
+    if (connected) return { ready: this.handshake(socket, 'data', unreached), connected, cancel: () => socket.destroy() };
+    // This Node's TLS socket cannot hold its handshake: dial once the command is out.
+    socket.destroy(); // before its connect, which Node starts on the next tick: nothing was sent
+    let cancelled = false;
+    let later: TLSSocket | undefined;
+    const ready = after.then(() => {
+      if (cancelled) throw new FtpError('transfer', 'data connection: cancelled');
+      later = tlsConnect(this.connectionOptions(target, 'data'));
+      return this.handshake(later, 'data', unreached);
+    });
+    ready.catch(() => {});
+    return { ready, connected: undefined, cancel: () => ((cancelled = true), later?.destroy()) };
   }
 
-  /** `unreached` words an error that came before TCP connected (only for a socket we dial). */
-  private start(
-    target: ConnectionOptions,
-    kind: 'control' | 'data',
-    unreached?: (err: NodeJS.ErrnoException, timedOut: boolean) => string,
-  ): { socket: TLSSocket; ready: Promise<TLSSocket> } {
+  private connectionOptions(target: ConnectionOptions, kind: 'control' | 'data'): ConnectionOptions {
     const opts: ConnectionOptions = {
       ...target,
       servername: isIpAddress(this.servername) ? undefined : this.servername,
@@ -137,7 +148,11 @@ export class TlsSession {
       checkServerIdentity: (_host, cert) => (this.options.insecure || this.options.pinSha256 ? undefined : checkServerIdentity(this.servername, cert)),
     };
     if (kind === 'data' && this.session) opts.session = this.session;
-    const socket = tlsConnect(opts);
+    return opts;
+  }
+
+  /** Resolves once the handshake is done and the peer trusted. `unreached` words an error before TCP connected (a socket we dial). */
+  private handshake(socket: TLSSocket, kind: 'control' | 'data', unreached?: (err: NodeJS.ErrnoException, timedOut: boolean) => string): Promise<TLSSocket> {
     let tcpUp = false;
     if (unreached) socket.once('connect', () => (tcpUp = true));
     if (kind === 'control') socket.on('session', (s: Buffer) => (this.session = s)); // TLS 1.3 tickets come after the handshake
@@ -173,8 +188,36 @@ export class TlsSession {
       });
     });
     ready.catch(() => {});
-    return { socket, ready };
+    return ready;
   }
+}
+
+/** A data connection TLS dials itself (see TlsSession.dial). */
+export interface DataDial {
+  /** The socket, its handshake done and the peer trusted. */
+  ready: Promise<TLSSocket>;
+  /** Resolves once TCP is up, before `after`; undefined when TCP too waits for `after`. */
+  connected: Promise<void> | undefined;
+  /** Gives up at once, even mid-handshake: a server that refused the command may never answer it. */
+  cancel(): void;
+}
+
+/**
+ * Keeps a socket from tls.connect from sending its ClientHello when TCP
+ * connects (Node starts the handshake from a 'connect' listener) until
+ * `after`. Undefined, with nothing changed, when this Node does not start it that way.
+ */
+function holdHandshake(socket: TLSSocket, after: Promise<void>): Promise<void> | undefined {
+  const begin = (TLSSocket.prototype as unknown as { _start?: (this: TLSSocket) => void })._start;
+  if (typeof begin !== 'function' || !socket.listeners('connect').includes(begin)) return undefined;
+  socket.removeListener('connect', begin);
+  const connected = new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('close', () => reject(new Error('closed before it connected')));
+  });
+  connected.catch(() => {}); // the handshake's own promise says why
+  void Promise.all([connected, after]).then(() => socket.destroyed || begin.call(socket), () => {});
+  return connected;
 }
 
 function isIpAddress(host: string): boolean {

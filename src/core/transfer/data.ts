@@ -4,7 +4,7 @@ import type { Reply } from '../../protocol/reply.js';
 import { formatEprt, formatPort, parseEpsv, parsePasv, plainAddress } from '../../protocol/parse.js';
 import { connectSocket } from '../connection/socket.js';
 import type { FtpSession } from '../connection/session.js';
-import type { TlsSession } from '../connection/tls.js';
+import type { DataDial, TlsSession } from '../connection/tls.js';
 
 /**
  * A data connection being set up: `connected()` yields the socket once the
@@ -52,9 +52,7 @@ export async function openPassive(session: FtpSession, reads: DataReads = {}, pi
       if (session.modes.epsv !== true) {
         // Not yet proven on this server: connect before sending the command, so that a
         // port nobody listens on (a broken NAT, a misconfigured server) can fall back to PASV.
-        // Under TLS this socket is wrapped later: read into our buffers before that, bytes
-        // sent ahead of the handshake (injected plain text) would land in the file.
-        const proven = await tryConnect(session, port, reads.secure ? undefined : reads.onread);
+        const proven = await tryConnect(session, port, reads);
         if (proven) return proven;
         port = undefined;
       }
@@ -74,11 +72,22 @@ export async function openPassive(session: FtpSession, reads: DataReads = {}, pi
 }
 
 /** The first EPSV port of a session: connected now (TLS, if any, still to start), or undefined (then EPSV is not used again). */
-async function tryConnect(session: FtpSession, port: number, onread: OnReadOpts | undefined): Promise<PendingData | undefined> {
+async function tryConnect(session: FtpSession, port: number, reads: DataReads): Promise<PendingData | undefined> {
+  const { onread, secure } = reads;
   try {
-    const socket = await dataConnect(session, port, onread);
+    // Under TLS on a direct path, TLS dials it itself (TCP now, the handshake once the command is out).
+    const dial = secure && !session.network.proxy ? secure.tls.dial(session.dataHost, port, session.network.family, onread, secure.after) : undefined;
+    if (dial?.connected) {
+      await Promise.race([dial.connected, dial.ready]);
+      session.learn('epsv', true);
+      return secured(session, dial, onread);
+    }
+    dial?.cancel();
+    // Otherwise this socket is wrapped later, if at all: read into our buffers before that,
+    // bytes sent ahead of the handshake (injected plain text) would land in the file.
+    const socket = await dataConnect(session, port, secure ? undefined : onread);
     session.learn('epsv', true);
-    return { connected: () => Promise.resolve(socket), cancel: () => socket.destroy(), usesOnread: readsInto(session, onread) };
+    return { connected: () => Promise.resolve(socket), cancel: () => socket.destroy(), usesOnread: readsInto(session, secure ? undefined : onread) };
   } catch (err) {
     session.learn('epsv', false);
     session.note(`EPSV port ${port} cannot be reached (${(err as Error).message}): PASV from now on`);
@@ -99,23 +108,14 @@ function passiveData(session: FtpSession, port: number, reads: DataReads): Pendi
 }
 
 function securedData(session: FtpSession, port: number, onread: OnReadOpts | undefined, secure: NonNullable<DataReads['secure']>): PendingData {
-  let cancelled = false;
-  let dialled: Socket | undefined;
-  const socket = secure.after.then(() => {
-    if (cancelled) throw new FtpError('transfer', 'data connection: cancelled');
-    const dial = secure.tls.dial(session.dataHost, port, session.network.family, onread);
-    dialled = dial.socket;
-    return dial.ready;
-  });
-  socket.catch(() => {}); // observed through connected()
+  return secured(session, secure.tls.dial(session.dataHost, port, session.network.family, onread, secure.after), onread);
+}
+
+function secured(session: FtpSession, dial: DataDial, onread: OnReadOpts | undefined): PendingData {
   const keepaliveMs = session.network.keepaliveMs;
   return {
-    connected: () => (keepaliveMs ? socket.then((s) => s.setKeepAlive(true, keepaliveMs)) : socket),
-    // At once, even mid-handshake: a server that refused the command may never answer the handshake.
-    cancel: () => {
-      cancelled = true;
-      dialled?.destroy();
-    },
+    connected: () => (keepaliveMs ? dial.ready.then((s) => s.setKeepAlive(true, keepaliveMs)) : dial.ready),
+    cancel: () => dial.cancel(),
     usesOnread: onread !== undefined,
     secured: true,
   };
