@@ -11,6 +11,7 @@ import { mdtm, size } from './remote/facts.js';
 import { listEntries, retrieveText, MAX_LISTING_BYTES, type Listing, type ListOptions } from './remote/listing.js';
 import { canSendAhead, sendAhead, transfercmd, type TransferStart } from './transfer/transfercmd.js';
 import { retrieve, store, type TransferOptions } from './transfer/transfer.js';
+import { epsvWithNext } from './transfer/early-epsv.js';
 import { RemoteVerbs } from './client-verbs.js';
 import type { FileSource, FileTarget } from './transfer/file-io.js';
 import type { ReadOptions, RemoteFs, WriteOptions } from './remote/fs.js';
@@ -122,6 +123,11 @@ export class FtpClient extends RemoteVerbs implements RemoteFs {
     checkCommandArgument(path, 'path'); // before TYPE I: a refused path sends nothing
     await this.session.type('I');
     return size(this.session, path);
+  }
+
+  /** RemoteFs: RETR `path` is the next transfer; on a session's first, EPSV goes out with the next command. */
+  readsNext(path: string): void {
+    epsvWithNext(this.session, `RETR ${path}`);
   }
 
   /** MDTM of a remote file as the server states it (YYYYMMDDHHMMSS[.sss], UTC), or undefined. */

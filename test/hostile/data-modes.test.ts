@@ -72,6 +72,28 @@ describe('an EPSV port nobody listens on', () => {
     expect(server.verbs().filter((v) => v === 'PASV')).toHaveLength(3);
   });
 
+  it('get of one file: the EPSV that went with SIZE names a dead port; PASV takes over before RETR is sent', async () => {
+    const dead = await deadPort();
+    server = await startFakeServer({ files: { 'a.bin': data }, epsvReply: `229 Entering Extended Passive Mode (|||${dead}|)` });
+    const r = await tftp(['get', '-q', '--timeout', '5', '-P', String(server.port), '127.0.0.1', 'a.bin', join(local, 'a.bin')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await readFile(join(local, 'a.bin'))).equals(data)).toBe(true);
+    const verbs = server.verbs();
+    expect(verbs.filter((v) => v === 'EPSV')).toHaveLength(1);
+    expect(verbs.indexOf('EPSV')).toBeLessThan(verbs.indexOf('SIZE'));
+    expect(verbs.slice(verbs.indexOf('PASV'))).toEqual(['PASV', 'RETR', 'QUIT']);
+  });
+
+  it('get of one file from a server that does not know EPSV: the refusal that came with SIZE leads to PASV', async () => {
+    server = await startFakeServer({ files: { 'a.bin': data }, handlers: { EPSV: ({ session }) => session.reply(500, 'EPSV not understood') } });
+    const r = await tftp(['get', '-q', '--timeout', '5', '-P', String(server.port), '127.0.0.1', 'a.bin', join(local, 'a.bin')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await readFile(join(local, 'a.bin'))).equals(data)).toBe(true);
+    const verbs = server.verbs();
+    expect(verbs.filter((v) => v === 'EPSV')).toHaveLength(1);
+    expect(verbs.slice(verbs.indexOf('SIZE'))).toEqual(['SIZE', 'PASV', 'RETR', 'QUIT']);
+  });
+
   it('the library: FtpClient({ epsv: false }) never sends EPSV', async () => {
     server = await startFakeServer({ files: { 'a.bin': data } });
     const client = new FtpClient({ timeoutMs: 2000, epsv: false });

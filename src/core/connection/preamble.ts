@@ -10,6 +10,8 @@ import type { ControlConnection } from './control.js';
 export interface HeldCommand {
   line: string;
   check?: (reply: Reply) => Error | undefined;
+  /** Hears that the line has gone out (its reply comes to `check`). */
+  sent?: () => void;
 }
 
 /**
@@ -32,6 +34,7 @@ export class Preamble {
     const all = [...this.held.values()];
     send(all.map((h) => h.line));
     this.held.clear();
+    for (const h of all) h.sent?.();
     return all;
   }
 

@@ -13,7 +13,7 @@ import type { NetworkOptions } from './network.js';
 import { DataModeState, type DataMode, type DataModes, type SessionOptions } from './session-options.js';
 import { SentAhead } from './ahead.js';
 import { Keepalive } from './keepalive.js';
-import { Preamble, Utf8Announcement, heldType, readHeld, sendAfterHeld } from './preamble.js';
+import { Preamble, Utf8Announcement, heldType, readHeld, sendAfterHeld, type HeldCommand } from './preamble.js';
 
 export type { DataMode, DataModes, SessionOptions } from './session-options.js';
 
@@ -97,14 +97,10 @@ export class FtpSession {
   forgetType(): void { this.currentType = undefined; }
 
   /** The greeting was 230: logged in without USER or PASS (see login.ts). */
-  get greetedLoggedIn(): boolean {
-    return this.loggedIn;
-  }
+  get greetedLoggedIn(): boolean { return this.loggedIn; }
 
   /** The TLS of the session's connections, for FTPS. */
-  get tls(): TlsSession | undefined {
-    return this.tlsSession;
-  }
+  get tls(): TlsSession | undefined { return this.tlsSession; }
 
   /** Connects (with TLS for implicit FTPS, after AUTH TLS for explicit) and reads the greeting; returns its text. */
   async connect(host: string, port = 21): Promise<string> {
@@ -151,6 +147,9 @@ export class FtpSession {
     if (reply.code >= 400 && !opts.allowError) throw this.replyError(reply);
     return reply;
   }
+
+  /** Holds `command` to go out in the same write as the next one (see Preamble). */
+  hold(kind: string, command: HeldCommand): void { this.preamble.hold(kind, command); }
 
   /** A command that must complete with 2xx. */
   async voidCommand(line: string): Promise<Reply> {

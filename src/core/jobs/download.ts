@@ -123,7 +123,8 @@ export async function downloadFile(
   reporter: JobReporter,
   next?: () => string | undefined,
 ): Promise<{ bytes: number; skipped?: string }> {
-  // A listed size saves a SIZE round trip per file in a tree.
+  // A listed size saves a SIZE round trip per file in a tree; a SIZE asked may carry the read's EPSV.
+  if (d.listedSize === undefined) client.readsNext(d.remotePath);
   const remoteSize = d.listedSize ?? (await client.size(d.remotePath));
   const mdtm = (s.retries ?? 0) > 0 ? await client.mdtm(d.remotePath) : undefined;
   const changed = attempt > 0 && (remoteSize !== seen.size || mdtm !== seen.mdtm);

@@ -32,6 +32,8 @@ export interface RemoteFs {
   stat(path: string): Promise<RemoteStat | undefined>;
   /** Bytes of a file, or undefined when the server will not say. */
   size(path: string): Promise<number | undefined>;
+  /** A read of `path` is the next transfer: the next command may carry what opens its data connection. */
+  readsNext(path: string): void;
   /** Modification time as the server states it (YYYYMMDDHHMMSS[.sss], UTC), or undefined. */
   mdtm(path: string): Promise<string | undefined>;
   /** Whether the server announces `name` (e.g. "REST STREAM", "MFMT"). */

@@ -39,14 +39,15 @@ export interface DataReads {
  * connection's peer: the address inside a 227 reply is never used, so a
  * hostile server cannot steer us to another host.
  */
-export async function openPassive(session: FtpSession, reads: DataReads = {}, pipelinedCmd?: string): Promise<PendingData> {
+export async function openPassive(session: FtpSession, reads: DataReads = {}, pipelinedCmd?: string, early?: Reply): Promise<PendingData> {
   if (pipelinedCmd !== undefined) {
     const pending = await openPipelined(session, pipelinedCmd, reads);
     if (pending) return pending;
   }
   let port: number | undefined;
   if (session.modes.epsv !== false) {
-    const reply = await session.command('EPSV', { allowError: true });
+    // `early`: the reply to an EPSV that went out with the command before (see early-epsv.ts).
+    const reply = (pipelinedCmd === undefined ? early : undefined) ?? (await session.command('EPSV', { allowError: true }));
     if (reply.code === 229) {
       port = parseEpsv(reply.lines.join(' '));
       if (session.modes.epsv !== true) {

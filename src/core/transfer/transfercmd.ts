@@ -2,11 +2,12 @@
 // command, and its 1xx reply; and sending the next transfer command ahead.
 import type { OnReadOpts, Socket } from 'node:net';
 import { FtpError, PermanentError, ProtocolError, RestRefusedError, TemporaryError } from '../../protocol/errors.js';
-import { isPreliminary, replyText } from '../../protocol/reply.js';
+import { isPreliminary, replyText, type Reply } from '../../protocol/reply.js';
 import { parseTransferSize } from '../../protocol/parse.js';
 import { checkCommandArgument } from '../../protocol/command.js';
 import { openActive, openPassive, openPipelined, type DataReads, type PendingData } from './data.js';
 import type { FtpSession } from '../connection/session.js';
+import { takeEarlyEpsv } from './early-epsv.js';
 
 export interface TransferStart {
   socket: Socket;
@@ -38,6 +39,8 @@ export async function transfercmd(session: FtpSession, cmd: string, rest?: numbe
 /** transfercmd once the command sent ahead is settled: `ahead` when `cmd` is that command. */
 async function start(session: FtpSession, cmd: string, rest: number | undefined, onread: OnReadOpts | undefined, ahead: boolean): Promise<TransferStart> {
   const tls = session.tls;
+  // Taken whatever this transfer does: after it, that port is no longer the server's newest.
+  const early = takeEarlyEpsv(session);
   // pyftpdlib drops a session that gets OPTS between EPSV and the listing it is for.
   session.announceBefore(cmd);
   let sent!: () => void;
@@ -46,7 +49,7 @@ async function start(session: FtpSession, cmd: string, rest: number | undefined,
   // our buffers); a wrapped one (active mode, or an EPSV port still to prove) reads by itself.
   const reads: DataReads = tls ? { onread, secure: { tls, after: written } } : { onread };
   // A refused EPSV (read with the command's refusal) leaves undefined: then step by step.
-  const pending = (ahead ? await openPipelined(session, cmd, reads, true) : undefined) ?? (await openData(session, cmd, rest, reads));
+  const pending = (ahead ? await openPipelined(session, cmd, reads, true) : undefined) ?? (await openData(session, cmd, rest, reads, early));
   try {
     if (rest !== undefined) {
       const reply = await session.command(`REST ${rest}`, { allowError: true });
@@ -98,12 +101,12 @@ async function start(session: FtpSession, cmd: string, rest: number | undefined,
   }
 }
 
-function openData(session: FtpSession, cmd: string, rest: number | undefined, reads: DataReads): Promise<PendingData> {
+function openData(session: FtpSession, cmd: string, rest: number | undefined, reads: DataReads, early: Reply | undefined): Promise<PendingData> {
   // Active under TLS: the accepted socket is wrapped, and a wrapped socket cannot use onread.
   if (!session.passive) return openActive(session, session.tls ? undefined : reads.onread);
   // Once EPSV has worked, it goes out with the command itself: one round trip less per file.
   // Not with REST: a refused REST must stop the command before it runs.
-  return openPassive(session, reads, rest === undefined && session.modes.epsv === true ? cmd : undefined);
+  return openPassive(session, reads, rest === undefined && session.modes.epsv === true ? cmd : undefined, early);
 }
 
 /** Whether sendAhead would send now: passive mode, EPSV known to work, nothing sent ahead yet. */
