@@ -59,7 +59,7 @@ describe('control round trips of one small file (fake server)', () => {
     expect(writes).toEqual([['USER anonymous'], ['PASS anonymous@'], ['TYPE I', 'EPSV'], ['STOR up.bin'], ['QUIT']]);
   });
 
-  it('ls: TYPE A goes with EPSV for the session folder, with the CWD for a named one; OPTS UTF8 ON with the EPSV of the listing', async () => {
+  it('ls: TYPE A goes with EPSV for the session folder; for a named one TYPE A, OPTS UTF8 ON and the listing\'s EPSV go with the CWD', async () => {
     await start({ files: { 'd/a.txt': 'a' } });
     const r = await tftp(['ls', ...host()]);
     expect(r.code).toBe(0);
@@ -71,7 +71,7 @@ describe('control round trips of one small file (fake server)', () => {
     expect(d.stdout.toString()).toContain('a.txt');
     await quitRead(writes);
     // The session ends after the listing: no PWD to learn the way back, no CWD back.
-    expect(writes).toEqual([['USER anonymous'], ['PASS anonymous@'], ['TYPE A', 'CWD /d'], ['OPTS UTF8 ON', 'EPSV'], ['LIST'], ['QUIT']]);
+    expect(writes).toEqual([['USER anonymous'], ['PASS anonymous@'], ['TYPE A', 'OPTS UTF8 ON', 'EPSV', 'CWD /d'], ['LIST'], ['QUIT']]);
   });
 
   it('a refused TYPE fails the command it went with, with the server\'s word', async () => {
@@ -234,7 +234,7 @@ describe('against ftp-srv, from its own log of what it read', () => {
     expect(d.code).toBe(0);
     expect(d.stdout.toString()).toMatch(/ a\.txt\n$/);
     await quitRead(reads);
-    expect(reads).toEqual([['USER anonymous'], ['TYPE A', 'CWD d/sub'], ['OPTS UTF8 ON', 'EPSV'], ['LIST'], ['QUIT']]);
+    expect(reads).toEqual([['USER anonymous'], ['TYPE A', 'OPTS UTF8 ON', 'EPSV', 'CWD d/sub'], ['LIST'], ['QUIT']]);
     reads.length = 0;
     const j = await tftp(['ls', '--json', ...at(), 'd/sub']);
     expect(j.code).toBe(0);
@@ -250,6 +250,8 @@ describe('against ftp-srv, from its own log of what it read', () => {
     expect(f.stdout.toString()).toMatch(/ f\.txt\n$/);
     await quitRead(reads);
     expect(cwds()).toEqual(['CWD d/f.txt', 'CWD d']);
+    // Each CWD takes an EPSV along; the listing uses the newest, and no round trip goes to EPSV alone.
+    expect(reads).toEqual([['USER anonymous'], ['TYPE A', 'OPTS UTF8 ON', 'EPSV', 'CWD d/f.txt'], ['EPSV', 'CWD d'], ['LIST'], ['QUIT']]);
     reads.length = 0;
     const missing = await tftp(['ls', ...at(), 'd/nothing']);
     expect(missing.stderr.toString()).toMatch(/no such file or folder: d\/nothing/);

@@ -60,7 +60,7 @@ describe('EPSV with the command before the first transfer', () => {
     const c = await client({ epsv: true });
     c.readsNext('a.bin');
     await c.size('a.bin');
-    c.useDataMode('active');
+    c.useDataMode('eprt');
     c.readsNext('b.bin');
     await c.size('b.bin');
     expect(s.fake!.verbs().slice(2)).toEqual(['TYPE', 'SIZE', 'SIZE']);

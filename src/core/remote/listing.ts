@@ -4,6 +4,7 @@ import { isCompletion, replyText } from '../../protocol/reply.js';
 import { parseListLine, parseListingLine, type ListEntry } from '../../protocol/list.js';
 import { sessionOf, type FtpSession, type OnSession } from '../connection/session.js';
 import { retrieve } from '../transfer/transfer.js';
+import { epsvWithNext } from '../transfer/early-epsv.js';
 import { collectLines, MAX_LISTING_BYTES, retrieveLines, type OnLine } from './listing-lines.js';
 import { mlst } from './facts.js';
 
@@ -193,6 +194,8 @@ async function inFolder<T>(session: FtpSession, path: string | undefined, list: 
   if (!path) return list(undefined, 'inside');
   const home = stay ? undefined : await session.workingFolder();
   if (home === null) return list(path, 'unknown');
+  // Staying in the folder, the listing follows the CWD: its EPSV may go with it.
+  if (stay) epsvWithNext(session, `LIST ${path}`);
   const reply = await session.command(`CWD ${path}`, { allowError: true });
   if (reply.code >= 500) return list(path, 'not-folder'); // it did not move
   if (!isCompletion(reply)) throw session.replyError(reply);
