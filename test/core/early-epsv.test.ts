@@ -66,3 +66,20 @@ describe('EPSV with the command before the first transfer', () => {
     expect(s.fake!.verbs().slice(2)).toEqual(['TYPE', 'SIZE', 'SIZE']);
   });
 });
+
+describe('an early EPSV of an earlier connection', () => {
+  it('is not used after the session reconnects: the transfer asks its own', async () => {
+    const c = await client({});
+    c.readsNext('a.bin');
+    await c.size('a.bin'); // EPSV went out, and was answered, on this connection
+    c.close();
+    await c.connect('127.0.0.1', s.fake!.port);
+    await c.login();
+    expect((await read(c, 'a.bin')).equals(files['a.bin'])).toBe(true);
+    // The second connection's commands: its own EPSV before the RETR.
+    const verbs = s.fake!.verbs();
+    const second = verbs.slice(verbs.lastIndexOf('USER'));
+    expect(second.filter((v) => v === 'EPSV')).toHaveLength(1);
+    expect(second.indexOf('EPSV')).toBeLessThan(second.indexOf('RETR'));
+  });
+});

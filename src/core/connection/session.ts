@@ -257,9 +257,10 @@ export class FtpSession {
     this.control?.close(reason);
   }
 
-  get connected(): boolean {
-    return this.control !== undefined && !this.control.closed;
-  }
+  /** Which control connection is in use: another one after a reconnect (what a reply to it was for). */
+  get connectionIdentity(): object | undefined { return this.control; }
+
+  get connected(): boolean { return this.control !== undefined && !this.control.closed; }
 
   get peerAddress(): string {
     return plainAddress(this.connection().socket.remoteAddress ?? '');

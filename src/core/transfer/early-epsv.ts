@@ -8,6 +8,8 @@ import type { FtpSession } from '../connection/session.js';
 interface EarlyEpsv {
   sent: boolean;
   reply?: Reply;
+  /** The control connection it went out on: a port of another one is no port of the server's now. */
+  on: object | undefined;
 }
 
 const early = new WeakMap<FtpSession, EarlyEpsv>();
@@ -23,7 +25,7 @@ export function epsvWithNext(session: FtpSession, cmd: string): void {
   // eslint-disable-next-line no-control-regex
   if (!session.passive || session.modes.epsv !== undefined || session.sentAhead !== undefined || /[^\x00-\x7f]/.test(cmd)) return;
   session.announceBefore(cmd); // OPTS UTF8 ON, if the transfer needs it, goes before EPSV
-  const state: EarlyEpsv = { sent: false };
+  const state: EarlyEpsv = { sent: false, on: session.connectionIdentity };
   early.set(session, state);
   session.hold('EPSV', { line: 'EPSV', sent: () => (state.sent = true), check: (reply) => void (state.reply = reply) });
 }
@@ -32,10 +34,11 @@ export function epsvWithNext(session: FtpSession, cmd: string): void {
  * The reply to an EPSV sent early, for the transfer about to open its data
  * connection: the server's newest passive port, as no other EPSV, PASV or
  * transfer came after it. Undefined when none was sent, or its reply never
- * came (a lost connection): then EPSV is asked as usual.
+ * came (a lost connection), or it went out on an earlier connection of the
+ * session: then EPSV is asked as usual.
  */
 export function takeEarlyEpsv(session: FtpSession): Reply | undefined {
   const state = early.get(session);
   early.delete(session);
-  return state?.sent ? state.reply : undefined;
+  return state?.sent && state.on === session.connectionIdentity ? state.reply : undefined;
 }
