@@ -47,7 +47,7 @@ export async function openPassive(session: FtpSession, reads: DataReads = {}, pi
   let port: number | undefined;
   if (session.modes.epsv !== false) {
     // `early`: the reply to an EPSV that went out with the command before (see early-epsv.ts).
-    const reply = (pipelinedCmd === undefined ? early : undefined) ?? (await session.command('EPSV', { allowError: true }));
+    const reply = early ?? (await session.command('EPSV', { allowError: true }));
     if (reply.code === 229) {
       port = parseEpsv(reply.lines.join(' '));
       if (session.modes.epsv !== true) {
@@ -86,9 +86,10 @@ async function tryConnect(session: FtpSession, port: number, reads: DataReads): 
     dial?.cancel();
     // Otherwise this socket is wrapped later, if at all: read into our buffers before that,
     // bytes sent ahead of the handshake (injected plain text) would land in the file.
-    const socket = await dataConnect(session, port, secure ? undefined : onread);
+    const plainReads = secure ? undefined : onread;
+    const socket = await dataConnect(session, port, plainReads);
     session.learn('epsv', true);
-    return { connected: () => Promise.resolve(socket), cancel: () => socket.destroy(), usesOnread: readsInto(session, secure ? undefined : onread) };
+    return { connected: () => Promise.resolve(socket), cancel: () => socket.destroy(), usesOnread: readsInto(session, plainReads) };
   } catch (err) {
     session.learn('epsv', false);
     session.note(`EPSV port ${port} cannot be reached (${(err as Error).message}): PASV from now on`);

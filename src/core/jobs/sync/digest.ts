@@ -23,10 +23,9 @@ export async function digestOpenFile(fd: number): Promise<string> {
     const hash = crypto.createHash('sha256');
     // The first read counts; the loop goes on from its end (an empty file ends here).
     hash.update(buf.subarray(0, first));
-    for (let position = first, turn = 1, n = first; n > 0; turn++) {
+    for (let position = first, n = first, turn = 1; n > 0; turn++) {
       n = readSync(fd, buf, 0, buf.length, position);
-      if (n === 0) break;
-      hash.update(n === buf.length ? buf : buf.subarray(0, n));
+      hash.update(buf.subarray(0, n));
       position += n;
       // A large file must not hold the other connections up: they get a turn every few MiB.
       if (turn % 16 === 0) await new Promise(setImmediate);
