@@ -184,8 +184,10 @@ export async function runBatch(open: OpenSession, items: BatchItem[], batch: Bat
   await handOver?.end(true); // no file to move: the listing session was not needed
   await Promise.all(spare.map((s) => s.end(true)));
 
-  // What never started: after a stop, or when every connection was refused in the end.
-  const notDone = [...givenBack, ...items.slice(next)];
+  // What never started: after a stop, or when every connection was refused in the end. In the
+  // batch's own order: connections give their files back in whatever order they stop.
+  const position = new Map(items.map((item, i) => [item, i]));
+  const notDone = [...givenBack.sort((a, b) => position.get(a)! - position.get(b)!), ...items.slice(next)];
   let notStarted: string[] = [];
   if (fatal === undefined && refused !== undefined) for (const item of notDone) fail(item.name, refused);
   else if (!(fatal instanceof FtpError && fatal.kind === 'aborted')) notStarted = notDone.map((i) => i.name);
